@@ -4,7 +4,7 @@ Forward + backward time of the same function (E experts d -> 4d -> d, top-k gate
 input gradients must agree with the loop to 1e-5. `auto` is the model's default (`MoESTConfig.dispatch`).
 
     python bench/moe.py                       # CPU, batches 1,024 ... 65,536
-    python bench/moe.py --device cuda --md bench/results_moe.md
+    python bench/moe.py --device cuda --md bench/RESULTS.md
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from moest3d.core import atomic_path, seed_everything  # noqa: E402
+from moest3d.core import seed_everything  # noqa: E402
 from moest3d.model import DISPATCH, Experts, MoESTConfig, auto_dispatch  # noqa: E402
 
 METHODS = ("loop", "sort", "bmm")
@@ -128,7 +128,7 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
     p.add_argument("--clock", choices=tuple(CLOCKS), default="wall",
                    help="wall: elapsed time; cpu: process CPU time (steadier on a shared machine, CPU only, use with --threads 1)")
-    p.add_argument("--md", type=Path, help="also write the table (with the machine) to this markdown file")
+    p.add_argument("--md", type=Path, help="also append the table (with the machine) to this markdown file")
     args = p.parse_args(argv)
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         p.error("--device cuda but no CUDA device is available")
@@ -140,7 +140,7 @@ def main(argv=None):
     slow = [B for B, t, _, default in rows if t[default] > 1.05 * min(t.values())]
     if slow: print(f"note: the default was more than 5% slower than the fastest at B = {slow}")
     if args.md:
-        with atomic_path(args.md) as tmp: tmp.write_text(out)
+        with open(args.md, "a") as f: f.write("\n" + out)
     return 0
 
 

@@ -6,7 +6,7 @@ morphology descriptor. The data go through the real path: a features H5 on disk 
 memory (process RSS on CPU; `torch.cuda.max_memory_allocated` on GPU).
 
     python bench/train.py                          # CPU
-    python bench/train.py --device cuda --md bench/results_train.md
+    python bench/train.py --device cuda --md bench/RESULTS.md
 """
 from __future__ import annotations
 
