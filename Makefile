@@ -49,15 +49,12 @@ test-nbs: $(STAMP)
 test: sync test-nbs smoke
 	@echo "make test: all passed"
 
-smoke: $(STAMP)
-	@echo "smoke: (filled by the pipeline issues)"
-
-figures: $(STAMP)
-	@echo "figures: (filled by the figures issue)"
-
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=nbs
 
 clean:
 	rm -rf runs .make _proc _docs .pytest_cache
 	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
+
+# the paper's pipeline as a graph of files: figures, smoke (see figures.mk)
+include figures.mk

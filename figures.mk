@@ -1,0 +1,167 @@
+# figures.mk — the paper's pipeline as a graph of files (included by the Makefile; `make -f figures.mk` works too).
+#
+#   make figures                              virtual tissue + weight-free morpho encoder -> figures/
+#   make figures QUICK=1                      a tiny smoke configuration -> runs/smoke/figures
+#   make figures ENCODER=uni WEIGHTS=models/UNI/pytorch_model.bin
+#   make figures DATASET=her2st RAW=../shared/data/her2st      (also misar, openst; figures -> runs/<dataset>-<encoder>/figures)
+#   make figures FOLDS=5 EPOCHS=60 METHODS="moest ridge" ABLATIONS="no_moe" DEVICE=cuda
+#   make smoke                                QUICK=1 from scratch, one check per expected file -> runs/smoke.counts
+#
+# Every stage is a papermill run of a notebook in nbs/experiments/ (executed copies: $(RUN)/nb/). Only what changed
+# re-runs: each stage also depends on a stamp holding its settings and a hash of its code, rewritten only when they change.
+# Folds run side by side ($(JOBS) jobs).
+
+SHELL := /bin/bash
+BIN ?= .venv/bin
+JUPYTER_DATA_DIR ?= $(CURDIR)/.venv/share/jupyter
+export JUPYTER_DATA_DIR
+
+DATASET   ?= virtual
+ENCODER   ?= morpho
+WEIGHTS   ?=
+RAW       ?=
+DEVICE    ?= cpu
+SEED      ?= 0
+N_GENES   ?= 250
+BATCH_SPOTS ?= 256
+JOBS      ?= 2
+THREADS   ?= 1
+QUICK     ?=
+ifeq ($(QUICK),1)
+PRESET    ?= smoke
+FOLDS     ?= 2
+EPOCHS    ?= 3
+METHODS   ?= moest mean ridge
+ABLATIONS ?= no_moe
+RUN       ?= runs/smoke$(if $(filter virtual-morpho,$(DATASET)-$(ENCODER)),,-$(DATASET)-$(ENCODER))
+FIGDIR    ?= $(RUN)/figures
+else
+PRESET    ?= demo
+FOLDS     ?= 3
+EPOCHS    ?= 30
+METHODS   ?= moest moest-original mean ridge mlp knn
+ABLATIONS ?= no_fourier no_sobel_routing no_moe no_grad no_msm no_context
+RUN       ?= runs/$(DATASET)-$(ENCODER)
+FIGDIR    ?= $(if $(filter virtual-morpho,$(DATASET)-$(ENCODER)),figures,$(RUN)/figures)
+endif
+
+EXP      := nbs/experiments
+NBRUN    := $(RUN)/nb
+TRAIN    := $(RUN)/train
+STAMPS   := $(RUN)/.stamps
+INPUT    := $(RUN)/input.h5
+FEATURES := $(RUN)/features.h5
+TRUTH    := $(if $(filter virtual,$(DATASET)),$(RUN)/input.truth.h5)
+# papermill, quiet: the kernel's TCP warning is dropped; a failing cell still prints its traceback and fails the recipe
+# (one torch thread per job: with $(JOBS) jobs on a small CPU, more threads only spin and slow everything down)
+PM        = set -o pipefail; OMP_NUM_THREADS=$(THREADS) MKL_NUM_THREADS=$(THREADS) $(BIN)/papermill -k python3 --no-progress-bar --log-level WARNING
+QUIET_PM := 2>&1 | sed -u -e '/Kernel is running over TCP/d' -e '/KeyboardInterrupt caught in kernel/d'
+MADE_BY  := make figures DATASET=$(DATASET) ENCODER=$(ENCODER) FOLDS=$(FOLDS) EPOCHS=$(EPOCHS) SEED=$(SEED)$(if $(QUICK), QUICK=$(QUICK))
+
+FOLD_IDS    := $(shell seq 0 $$(( $(FOLDS) - 1 )))
+METHOD_RUNS := $(foreach m,$(sort moest $(METHODS)),$(foreach k,$(FOLD_IDS),$(TRAIN)/$(m)-f$(k)/metrics.csv))
+ABL_RUNS    := $(foreach a,$(ABLATIONS),$(foreach k,$(FOLD_IDS),$(TRAIN)/moest-$(a)-f$(k)/metrics.csv))
+FIG_NAMES   := fig1_overview fig2_expression_maps fig3_routing fig4_gfield fig5_methods fig7_3d_expression fig8_training \
+               table_methods $(if $(strip $(ABLATIONS)),fig6_ablations table_ablations)
+FIG_RECORDS := $(FIG_NAMES:%=$(FIGDIR)/%.json)
+
+.PHONY: figures figures-all smoke print-outputs FORCE
+
+figures: | $(STAMP)
+	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) -j$(JOBS) figures-all
+
+figures-all: $(FIGDIR)/MANIFEST.md
+	@echo "figures: $(FIGDIR) is up to date (how each file was made: $(FIGDIR)/MANIFEST.md)"
+
+# ---- stamps: settings + code hash of each stage; a stamp's file changes only when its content does -------------------
+ARGS_simulate := $(PRESET) $(SEED)
+SRC_simulate  := $(wildcard moest3d/simulate.py) moest3d/data.py moest3d/core.py
+ARGS_prepare  := $(DATASET) $(abspath $(RAW))
+SRC_prepare   := $(wildcard moest3d/prepare.py moest3d/her2st.py moest3d/misar.py moest3d/openst.py moest3d/visium.py moest3d/patches.py) moest3d/data.py
+ARGS_extract  := $(ENCODER) $(WEIGHTS)
+SRC_extract   := $(wildcard moest3d/features.py moest3d/encoders.py moest3d/sobel.py) moest3d/data.py
+ARGS_train    := $(DATASET) $(FOLDS) $(EPOCHS) $(SEED) $(N_GENES) $(BATCH_SPOTS)
+SRC_train     := $(wildcard moest3d/train.py moest3d/model.py moest3d/losses.py moest3d/dataset.py moest3d/splits.py \
+                   moest3d/baselines.py moest3d/metrics.py moest3d/evaluate.py)
+STAT_train    := $(FEATURES) $(TRUTH)
+WIPE_train    := $(TRAIN)
+SRC_evaluate  := moest3d/evaluate.py moest3d/metrics.py
+SRC_figures   := moest3d/figures.py moest3d/evaluate.py moest3d/metrics.py moest3d/data.py
+
+# the train stamp also records which features file the runs read; when it changes every run in $(TRAIN) is stale
+$(STAMPS)/train: $(FEATURES) $(TRUTH)
+$(STAMPS)/%: FORCE
+	@mkdir -p $(@D)
+	@{ echo '$(ARGS_$*)'; cat $(SRC_$*) | sha256sum; $(if $(STAT_$*),stat -c '%n %s %Y' $(STAT_$*);) } > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else $(if $(WIPE_$*),rm -rf $(WIPE_$*);) mv -f $@.tmp $@; fi
+FORCE:
+
+# ---- step 1: the input H5 --------------------------------------------------------------------------------------------
+ifeq ($(DATASET),virtual)
+$(INPUT): $(EXP)/simulate.ipynb $(STAMPS)/simulate | $(STAMP)
+	@mkdir -p $(NBRUN); echo "simulate: virtual tissue, preset $(PRESET), seed $(SEED) -> $@"
+	@$(PM) $< $(NBRUN)/simulate.ipynb -p out $@ -p preset $(PRESET) -p seed $(SEED) $(QUIET_PM)
+$(TRUTH): $(INPUT) ;
+else
+$(INPUT): $(EXP)/prepare.ipynb $(STAMPS)/prepare | $(STAMP)
+	@if [ -z "$(RAW)" ]; then echo "figures: DATASET=$(DATASET) needs RAW=path/to/the/downloaded/release"; exit 1; fi
+	@mkdir -p $(NBRUN); echo "prepare: $(DATASET) from $(RAW) -> $@"
+	@$(PM) $< $(NBRUN)/prepare.ipynb -p dataset $(DATASET) -p raw $(RAW) -p out $@ $(QUIET_PM)
+endif
+
+# ---- step 2: features ------------------------------------------------------------------------------------------------
+$(FEATURES): $(INPUT) $(EXP)/extract.ipynb $(STAMPS)/extract $(WEIGHTS)
+	@mkdir -p $(NBRUN); echo "extract: $(ENCODER) features of $(INPUT) -> $@"
+	@$(PM) $(EXP)/extract.ipynb $(NBRUN)/extract.ipynb -p inp $(INPUT) -p out $@ -p encoder $(ENCODER) \
+	  -p weights "$(WEIGHTS)" -p device $(DEVICE) $(QUIET_PM)
+
+# the folds must exist before anything trains (one real section cannot be split: stop here with the reason)
+$(RUN)/folds.txt: $(STAMPS)/train
+	@$(BIN)/python -c "import sys; from moest3d.figures import check_folds; sys.exit(check_folds('$(FEATURES)', '$(DATASET)', $(FOLDS), '$@'))"
+
+# ---- train one method (or ablation) on one fold -------------------------------------------------------------------------
+fold_of = $(lastword $(subst -f, ,$(1)))
+key_of  = $(patsubst %-f$(call fold_of,$(1)),%,$(1))
+TRAIN_DEPS := $(FEATURES) $(TRUTH) $(RUN)/folds.txt $(EXP)/train_fold.ipynb $(STAMPS)/train
+define train
+	@rm -rf $(@D); mkdir -p $(NBRUN); echo "train: $(1)$(if $(2), without $(2)) fold $(3)/$(FOLDS) -> $(@D)"
+	@$(PM) $(EXP)/train_fold.ipynb $(NBRUN)/train_fold-$(notdir $(@D)).ipynb -p data $(FEATURES) -p dataset $(DATASET) \
+	  -p out $(@D) -p method $(1) -p ablation "$(2)" -p fold $(3) -p folds $(FOLDS) -p epochs $(EPOCHS) -p batch_spots $(BATCH_SPOTS) \
+	  -p seed $(SEED) -p n_genes $(N_GENES) -p device $(DEVICE) -p truth "$(TRUTH)" $(QUIET_PM)
+endef
+$(METHOD_RUNS): $(TRAIN)/%/metrics.csv: $(TRAIN_DEPS)
+	$(call train,$(call key_of,$*),,$(call fold_of,$*))
+$(ABL_RUNS): $(TRAIN)/moest-%/metrics.csv: $(TRAIN_DEPS)
+	$(call train,moest,$(call key_of,$*),$(call fold_of,$*))
+
+# ---- evaluate: mean ± sd over folds ------------------------------------------------------------------------------------
+$(TRAIN)/comparison.csv: $(METHOD_RUNS) $(ABL_RUNS) $(EXP)/evaluate.ipynb $(STAMPS)/evaluate
+	@echo "evaluate: $(TRAIN) -> $@"
+	@$(PM) $(EXP)/evaluate.ipynb $(NBRUN)/evaluate.ipynb -p runs $(TRAIN) $(QUIET_PM)
+
+# ---- figures and tables: one notebook each; the .json provenance record is written last -----------------------------------
+$(FIG_RECORDS): $(FIGDIR)/%.json: $(EXP)/%.ipynb $(TRAIN)/comparison.csv $(INPUT) $(STAMPS)/figures
+	@mkdir -p $(FIGDIR) $(NBRUN); echo "figure: $* -> $(FIGDIR)/$*.png"
+	@$(PM) $< $(NBRUN)/$*.ipynb -p runs $(TRAIN) -p data $(FEATURES) -p inp $(INPUT) -p truth "$(TRUTH)" \
+	  -p out $(FIGDIR) -p command "$(MADE_BY)" $(QUIET_PM)
+
+$(FIGDIR)/MANIFEST.md: $(FIG_RECORDS)
+	@$(BIN)/python -c "from moest3d.figures import write_manifest; write_manifest('$(FIGDIR)')"
+
+# ---- smoke: the whole chain, tiny, from scratch; one check per expected file ------------------------------------------------
+print-outputs:
+	@printf '%s\n' $(INPUT) $(TRUTH) $(FEATURES) $(RUN)/folds.txt $(METHOD_RUNS) $(METHOD_RUNS:metrics.csv=predictions.h5) \
+	  $(ABL_RUNS) $(TRAIN)/comparison.csv \
+	  $(foreach n,$(FIG_NAMES),$(FIGDIR)/$(n).png $(FIGDIR)/$(n).pdf $(FIGDIR)/$(n).json $(NBRUN)/$(n).ipynb) \
+	  $(foreach n,$(filter table_%,$(FIG_NAMES)),$(FIGDIR)/$(n).csv $(FIGDIR)/$(n).md) $(FIGDIR)/MANIFEST.md
+
+SMOKE_MAKE = $(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) QUICK=1
+smoke: | $(STAMP)
+	@rm -rf runs/smoke runs/smoke.counts runs/smoke.log; mkdir -p runs
+	@echo "smoke: the whole chain through papermill on a tiny virtual tissue (QUICK=1) -> runs/smoke (log: runs/smoke.log)"
+	@t0=$$(date +%s); rc=0; $(SMOKE_MAKE) -k -j$(JOBS) figures-all > runs/smoke.log 2>&1 || rc=$$?; \
+	 p=0; f=0; for x in $$($(SMOKE_MAKE) print-outputs); do \
+	   if [ -s "$$x" ]; then p=$$((p + 1)); else f=$$((f + 1)); echo "smoke: missing or empty: $$x"; fi; done; \
+	 if [ $$rc -ne 0 ]; then f=$$((f + 1)); echo "smoke: make failed (exit $$rc); end of runs/smoke.log:"; tail -n 30 runs/smoke.log; fi; \
+	 echo "$$p $$f" > runs/smoke.counts; \
+	 echo "smoke: $$p checks passed, $$f failed in $$(( $$(date +%s) - t0 )) s"; [ $$f -eq 0 ]
