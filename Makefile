@@ -36,8 +36,7 @@ lib: $(STAMP)
 	@env -u IN_TEST $(BIN)/nbdev_export
 
 # exported code must be what the notebooks say: export, then nothing may differ from git
-sync: $(STAMP)
-	@env -u IN_TEST $(BIN)/nbdev_export
+sync: lib
 	@if ! git diff --quiet -- moest3d || [ -n "$$(git ls-files --others --exclude-standard -- moest3d)" ]; then \
 	  echo "sync check FAILED: moest3d/ differs from the notebooks (edit nbs/, run 'make lib', commit both):"; \
 	  git status --short -- moest3d; exit 1; fi

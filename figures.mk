@@ -86,7 +86,7 @@ SRC_train     := $(wildcard moest3d/train.py moest3d/model.py moest3d/losses.py 
 STAT_train    := $(FEATURES) $(TRUTH)
 WIPE_train    := $(TRAIN)
 SRC_evaluate  := moest3d/evaluate.py moest3d/metrics.py
-SRC_figures   := moest3d/figures.py moest3d/evaluate.py moest3d/metrics.py moest3d/data.py
+SRC_figures   := moest3d/figures.py moest3d/evaluate.py moest3d/metrics.py moest3d/data.py moest3d/dataset.py moest3d/core.py
 
 # the train stamp also records which features file the runs read; when it changes every run in $(TRAIN) is stale
 $(STAMPS)/train: $(FEATURES) $(TRUTH)

@@ -48,13 +48,9 @@ def make_data(path, seed=0):
                                  "uni_features": rng.normal(size=(n, FEAT_DIM)).astype(np.float32),
                                  "morph_descriptor": rng.uniform(size=(n, MORPH)).astype(np.float32),
                                  "expression": rng.poisson(4.0, size=(n, N_GENES)).astype(np.int32)},
-                          {"patient": name[0], "specimen": name[0], "z_um": z})
+                          {"patient": name[0], "specimen": name[0], "z_um": z,
+                           "uni_features.encoder": "random", "morph_descriptor.columns": list(cols)})
     write_h5(path, sections(), [f"G{j}" for j in range(N_GENES)], attrs={"dataset": "her2st"})
-    import h5py
-    with h5py.File(path, "a") as f:
-        for name in names:
-            f[name]["uni_features"].attrs["encoder"] = "random"
-            f[name]["morph_descriptor"].attrs["columns"] = np.array(cols, dtype=h5py.string_dtype())
     return path
 
 
