@@ -3,7 +3,7 @@
 #   make figures                              virtual tissue + weight-free morpho encoder -> figures/
 #   make figures QUICK=1                      a tiny smoke configuration -> runs/smoke/figures
 #   make figures ENCODER=uni WEIGHTS=models/UNI/pytorch_model.bin
-#   make figures DATASET=her2st RAW=../shared/data/her2st      (also misar, openst; figures -> runs/<dataset>-<encoder>/figures)
+#   make figures DATASET=her2st RAW=../shared/data/her2st      (also misar, openst, st; figures -> runs/<dataset>-<encoder>/figures)
 #   make figures FOLDS=5 EPOCHS=60 METHODS="moest ridge" ABLATIONS="no_moe" DEVICE=cuda
 #   make smoke                                QUICK=1 from scratch, one check per expected file -> runs/smoke.counts
 #
@@ -39,7 +39,7 @@ else
 PRESET    ?= demo
 FOLDS     ?= 3
 EPOCHS    ?= 30
-METHODS   ?= moest moest-original mean ridge mlp knn
+METHODS   ?= moest moest-original mean ridge mlp knn ridge-pos mlp-pos
 ABLATIONS ?= no_fourier no_sobel_routing no_moe no_grad no_msm no_context
 RUN       ?= runs/$(DATASET)-$(ENCODER)
 FIGDIR    ?= $(if $(filter virtual-morpho,$(DATASET)-$(ENCODER)),figures,$(RUN)/figures)
@@ -77,7 +77,7 @@ figures-all: $(FIGDIR)/MANIFEST.md
 ARGS_simulate := $(PRESET) $(SEED)
 SRC_simulate  := $(wildcard moest3d/simulate.py) moest3d/data.py moest3d/core.py
 ARGS_prepare  := $(DATASET) $(abspath $(RAW))
-SRC_prepare   := $(wildcard moest3d/prepare.py moest3d/her2st.py moest3d/misar.py moest3d/openst.py moest3d/visium.py moest3d/patches.py) moest3d/data.py
+SRC_prepare   := $(wildcard moest3d/prepare.py moest3d/her2st.py moest3d/misar.py moest3d/openst.py moest3d/st.py moest3d/visium.py moest3d/patches.py) moest3d/data.py
 ARGS_extract  := $(ENCODER) $(WEIGHTS)
 SRC_extract   := $(wildcard moest3d/features.py moest3d/encoders.py moest3d/sobel.py) moest3d/data.py
 ARGS_train    := $(DATASET) $(FOLDS) $(EPOCHS) $(SEED) $(N_GENES) $(BATCH_SPOTS)

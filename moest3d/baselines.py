@@ -11,16 +11,17 @@ from .core import MoestError
 from .metrics import primary_r
 
 # %% auto #0
-__all__ = ['HEST_ALPHA', 'BASELINES', 'Baseline', 'MeanBaseline', 'RidgeProbe', 'MLPBaseline', 'KNNBaseline', 'make_baseline',
-           'fit_baseline']
+__all__ = ['BASELINES', 'Baseline', 'MeanBaseline', 'hest_alpha', 'FourierFeatures', 'RidgeProbe', 'RidgePosition', 'MLPBaseline',
+           'MLPPosition', 'KNNBaseline', 'make_baseline', 'fit_baseline']
 
 # %% ../nbs/52_baselines.ipynb #0ff050b6
 class Baseline:
-    "A method that predicts log1p-normalised expression from features; `state()` / `from_state()` save and restore it."
+    "A method that predicts log1p-normalised expression from features (and, for `-pos` variants, coordinates); `state()` / `from_state()` save and restore it."
     name = "baseline"
     uses_val = False   # True: validation sections choose something (epochs, k); False: they join the training data
-    def fit(self, X, Y, val=(), seed: int = 0): raise NotImplementedError
-    def predict(self, X) -> np.ndarray: raise NotImplementedError
+    inputs = ("image",)  # what the method sees of a spot: image, position, neighbours
+    def fit(self, X, Y, val=(), seed: int = 0, coords=None): raise NotImplementedError
+    def predict(self, X, coords=None) -> np.ndarray: raise NotImplementedError
     def state(self) -> dict: return {k: np.ascontiguousarray(v) for k, v in self.__dict__.items() if isinstance(v, np.ndarray)}
     @classmethod
     def from_state(cls, state: dict, **kwargs):
@@ -32,34 +33,79 @@ class Baseline:
 class MeanBaseline(Baseline):
     "Predicts every spot as the training mean of each gene."
     name = "mean"
-    def fit(self, X, Y, val=(), seed=0):
+    inputs = ()
+    def fit(self, X, Y, val=(), seed=0, coords=None):
         self.mu = np.asarray(Y, np.float64).mean(0).astype(np.float32); return self
-    def predict(self, X): return np.broadcast_to(self.mu, (len(X), len(self.mu))).copy()
+    def predict(self, X, coords=None): return np.broadcast_to(self.mu, (len(X), len(self.mu))).copy()
 
 # %% ../nbs/52_baselines.ipynb #bce07d37
-HEST_ALPHA = 100 / (256 * 50)
+def hest_alpha(n_components: int, n_genes: int) -> float:
+    "HEST-Benchmark's ridge penalty: 100 / (n_components · n_genes)."
+    return 100 / (n_components * n_genes)
+
+class FourierFeatures:
+    "γ(p) = [sin 2πBp, cos 2πBp] with a fixed B (n_freq, coord_dim): random Fourier features of normalised coordinates."
+    def __init__(self, B): self.B = np.asarray(B, np.float64)
+    @classmethod
+    def draw(cls, coord_dim: int, n_freq: int = 64, scale: float = 6.0, z_scale: float = 1.0, t_scale: float = 1.0, seed: int = 0):
+        "B ~ N(0, diag(scale, scale, z_scale, t_scale)²), seeded: the distribution MoEST+'s learnable B starts from."
+        scales = np.array([scale, scale, z_scale, t_scale][:coord_dim])
+        return cls(np.random.default_rng([seed, 7]).normal(size=(n_freq, coord_dim)) * scales)
+    def __call__(self, coords) -> np.ndarray:
+        proj = 2 * np.pi * np.asarray(coords, np.float64) @ self.B.T
+        return np.concatenate([np.sin(proj), np.cos(proj)], 1).astype(np.float32)
+
+def _position(b, coords, n: int, fit: bool = False, seed: int = 0) -> np.ndarray:
+    "The Fourier features of a `-pos` baseline `b` (drawn when fitting), or an empty block for baselines that ignore position."
+    if "position" not in b.inputs: return np.zeros((n, 0), np.float32)
+    if coords is None: raise MoestError(f"baseline {b.name!r} uses position: pass the normalised coordinates")
+    if len(coords) != n: raise MoestError(f"{len(coords)} coordinates for {n} spots")
+    if fit: b.fourier_B = FourierFeatures.draw(np.shape(coords)[1], seed=seed, **(b.fourier or {})).B
+    return FourierFeatures(b.fourier_B)(coords)
 
 class RidgeProbe(Baseline):
-    "StandardScaler → PCA(min(256, n, D)) → Ridge(alpha=100/(256·50), fit_intercept=False), as in HEST-Benchmark."
+    "StandardScaler → PCA(min(256, n, D)) → Ridge(alpha = 100/(n_components·n_genes), with intercept), as in HEST-Benchmark."
     name = "ridge"
-    def __init__(self, n_components: int = 256, alpha: float = HEST_ALPHA):
-        self.n_components, self.alpha = n_components, alpha
-    def fit(self, X, Y, val=(), seed=0):
+    def __init__(self, n_components: int = 256, alpha: float | None = None, fourier: dict | None = None):
+        self.n_components, self.alpha, self.fourier = n_components, alpha, fourier
+    def fit(self, X, Y, val=(), seed=0, coords=None):
         from sklearn.decomposition import PCA
         from sklearn.linear_model import Ridge
         from sklearn.preprocessing import StandardScaler
-        X = np.asarray(X, np.float64)
+        X, Y = np.asarray(X, np.float64), np.asarray(Y, np.float64)
         sc = StandardScaler().fit(X)
         Xs = sc.transform(X)
         pca = PCA(n_components=min(self.n_components, *X.shape), random_state=seed).fit(Xs)
-        reg = Ridge(alpha=self.alpha, fit_intercept=False).fit(pca.transform(Xs), np.asarray(Y, np.float64))
+        Z = np.c_[pca.transform(Xs), _position(self, coords, len(X), fit=True, seed=seed)]
+        alpha = self.alpha if self.alpha is not None else hest_alpha(Z.shape[1], Y.shape[1])
+        reg = Ridge(alpha=alpha, fit_intercept=True).fit(Z, Y)
         self.sc_mean, self.sc_scale = sc.mean_, sc.scale_
-        self.pca_mean, self.pca_components, self.coef = pca.mean_, pca.components_, reg.coef_
+        self.pca_mean, self.pca_components, self.coef, self.intercept = pca.mean_, pca.components_, reg.coef_, reg.intercept_
+        self.alpha_used = np.array([alpha])
         return self
-    def predict(self, X):
+    def predict(self, X, coords=None):
         Z = ((np.asarray(X, np.float64) - self.sc_mean) / self.sc_scale - self.pca_mean) @ self.pca_components.T
-        return (Z @ self.coef.T).astype(np.float32)
-    def info(self): return {"n_components": int(self.pca_components.shape[0]), "alpha": self.alpha}
+        Z = np.c_[Z, _position(self, coords, len(Z))]
+        return (Z @ self.coef.T + self.intercept).astype(np.float32)
+    def info(self): return {"n_components": int(self.pca_components.shape[0]), "alpha": float(self.alpha_used[0])}
+
+class RidgePosition(RidgeProbe):
+    "The ridge probe on [PCA of the features, random Fourier features of the normalised coordinates]; alpha = HEST's × a factor chosen on validation r, then refitted on training + validation."
+    name = "ridge-pos"
+    inputs = ("image", "position")
+    uses_val = True
+    factors = (1, 10, 100, 1000)   # 128 Fourier columns on a few hundred spots overfit at HEST's alpha alone
+
+    def fit(self, X, Y, val=(), seed=0, coords=None):
+        if self.alpha is not None or not val: return super().fit(X, Y, seed=seed, coords=coords)
+        base = hest_alpha(min(self.n_components, *np.shape(X)) + 2 * (self.fourier or {}).get("n_freq", 64), np.shape(Y)[1])
+        self.scores = {}
+        for fac in self.factors:
+            m = RidgePosition(self.n_components, base * fac, self.fourier).fit(X, Y, seed=seed, coords=coords)
+            self.scores[fac] = primary_r([v[1] for v in val], [m.predict(v[0], v[2]) for v in val])
+        fac = max(self.scores, key=lambda f: -np.inf if np.isnan(self.scores[f]) else self.scores[f])
+        Xa, Ya, Ca = (np.concatenate([a, *[v[i] for v in val]]) for i, a in enumerate((X, Y, coords)))
+        return super(RidgePosition, RidgePosition(self.n_components, base * fac, self.fourier)).fit(Xa, Ya, seed=seed, coords=Ca)
 
 # %% ../nbs/52_baselines.ipynb #7f5aee0e
 class MLPBaseline(Baseline):
@@ -67,19 +113,25 @@ class MLPBaseline(Baseline):
     name = "mlp"
     uses_val = True
     def __init__(self, hidden: int = 512, dropout: float = 0.1, lr: float = 1e-3, weight_decay: float = 1e-4,
-                 batch_size: int = 256, max_epochs: int = 100, patience: int = 10):
-        self.hidden, self.dropout, self.lr, self.wd = hidden, dropout, lr, weight_decay
+                 batch_size: int = 256, max_epochs: int = 100, patience: int = 10, fourier: dict | None = None):
+        self.hidden, self.dropout, self.lr, self.wd, self.fourier = hidden, dropout, lr, weight_decay, fourier
         self.batch_size, self.max_epochs, self.patience = batch_size, max_epochs, patience
 
     def _net(self, d, g):
         import torch.nn as nn
         return nn.Sequential(nn.Linear(d, self.hidden), nn.GELU(), nn.Dropout(self.dropout), nn.Linear(self.hidden, g))
 
-    def fit(self, X, Y, val=(), seed=0):
+    def _design(self, X, coords, fit=False, seed=0):
+        X = np.asarray(X, np.float32)
+        return np.c_[X, _position(self, coords, len(X), fit, seed)]
+
+    def fit(self, X, Y, val=(), seed=0, coords=None):
         import torch
         g = torch.Generator().manual_seed(seed)
         torch.manual_seed(seed)
-        X, Y = torch.as_tensor(np.asarray(X, np.float32)), torch.as_tensor(np.asarray(Y, np.float32))
+        X = self._design(X, coords, fit=True, seed=seed)
+        val = [(self._design(v[0], v[2] if len(v) > 2 else None), v[1]) for v in val]
+        X, Y = torch.as_tensor(X), torch.as_tensor(np.asarray(Y, np.float32))
         net = self._net(X.shape[1], Y.shape[1])
         with torch.no_grad(): net[-1].bias.copy_(Y.mean(0))
         opt = torch.optim.AdamW(net.parameters(), lr=self.lr, weight_decay=self.wd)
@@ -104,12 +156,16 @@ class MLPBaseline(Baseline):
         return self
 
     def state(self):
-        return {k: v.detach().numpy().copy() for k, v in self.net.state_dict().items()}
+        out = {k: v.detach().numpy().copy() for k, v in self.net.state_dict().items()}
+        if hasattr(self, "fourier_B"): out["fourier_B"] = self.fourier_B
+        return out
 
     @classmethod
     def from_state(cls, state, **kwargs):
         import torch
         self = cls(**kwargs)
+        state = dict(state)
+        if "fourier_B" in state: self.fourier_B = np.asarray(state.pop("fourier_B"))
         g, h = state["3.weight"].shape[0], state["0.weight"].shape[0]
         self.hidden = h
         self.net = self._net(state["0.weight"].shape[1], g)
@@ -117,11 +173,16 @@ class MLPBaseline(Baseline):
         self.net.eval()
         return self
 
-    def predict(self, X):
+    def predict(self, X, coords=None):
         import torch
-        with torch.no_grad(): return self.net(torch.as_tensor(np.asarray(X, np.float32))).numpy()
+        with torch.no_grad(): return self.net(torch.as_tensor(self._design(X, coords))).numpy()
 
     def info(self): return {"best_epoch": getattr(self, "best_epoch", self.epochs_run), "val_r": getattr(self, "val_r", None)}
+
+class MLPPosition(MLPBaseline):
+    "The MLP on [features, random Fourier features of the normalised coordinates]."
+    name = "mlp-pos"
+    inputs = ("image", "position")
 
 # %% ../nbs/52_baselines.ipynb #25dcba75
 class KNNBaseline(Baseline):
@@ -135,17 +196,17 @@ class KNNBaseline(Baseline):
         from sklearn.neighbors import KNeighborsRegressor
         return KNeighborsRegressor(n_neighbors=min(k, len(X)), weights="distance").fit(X, Y)
 
-    def fit(self, X, Y, val=(), seed=0):
+    def fit(self, X, Y, val=(), seed=0, coords=None):
         X, Y = np.asarray(X, np.float32), np.asarray(Y, np.float32)
         self.scores = {}
         if self.k is None and val:
             for k in self.ks:
                 if k > len(X): continue
                 reg = self._reg(X, Y, k)
-                self.scores[k] = primary_r([y for _, y in val], [reg.predict(np.asarray(x, np.float32)) for x, _ in val])
+                self.scores[k] = primary_r([v[1] for v in val], [reg.predict(np.asarray(v[0], np.float32)) for v in val])
             self.k = max(self.scores, key=lambda k: -np.inf if np.isnan(self.scores[k]) else self.scores[k]) if self.scores else self.ks[0]
         self.k = self.k or self.ks[0]
-        if val: X, Y = np.concatenate([X, *[x for x, _ in val]]), np.concatenate([Y, *[y for _, y in val]])
+        if val: X, Y = np.concatenate([X, *[v[0] for v in val]]), np.concatenate([Y, *[v[1] for v in val]])
         self.X_fit, self.Y_fit = X, Y
         self.k_arr = np.array([self.k])
         return self
@@ -155,21 +216,22 @@ class KNNBaseline(Baseline):
         self = super().from_state(state, **kwargs)
         self.k = int(self.k_arr[0]); return self
 
-    def predict(self, X): return self._reg(self.X_fit, self.Y_fit, self.k).predict(np.asarray(X, np.float32)).astype(np.float32)
+    def predict(self, X, coords=None): return self._reg(self.X_fit, self.Y_fit, self.k).predict(np.asarray(X, np.float32)).astype(np.float32)
     def info(self): return {"k": int(self.k), "val_r": {int(k): float(v) for k, v in getattr(self, "scores", {}).items()}}
 
 # %% ../nbs/52_baselines.ipynb #a07e0acb
-BASELINES = {c.name: c for c in (MeanBaseline, RidgeProbe, MLPBaseline, KNNBaseline)}
+BASELINES = {c.name: c for c in (MeanBaseline, RidgeProbe, MLPBaseline, KNNBaseline, RidgePosition, MLPPosition)}
 
 def make_baseline(name: str, **kwargs) -> Baseline:
-    "A fresh baseline by name (mean, ridge, mlp, knn)."
+    "A fresh baseline by name (mean, ridge, mlp, knn, ridge-pos, mlp-pos)."
     if name not in BASELINES: raise MoestError(f"unknown baseline {name!r}; choose one of {', '.join(BASELINES)}")
     return BASELINES[name](**kwargs)
 
 def fit_baseline(name: str, train: tuple, val: list, seed: int = 0, **kwargs) -> Baseline:
-    "Fit baseline `name` on `train` = (X, Y); `val` = [(X, Y) per validation section] is used for choices or joins the training data."
+    "Fit baseline `name` on `train` = (X, Y[, coords]); `val` = [(X, Y[, coords]) per validation section] is used for choices or joins the training data."
     b = make_baseline(name, **kwargs)
-    X, Y = train
+    X, Y, C = (*train, None)[:3]
     if not b.uses_val and val:
-        X, Y = np.concatenate([X, *[x for x, _ in val]]), np.concatenate([Y, *[y for _, y in val]])
-    return b.fit(X, Y, val=val if b.uses_val else (), seed=seed)
+        X, Y = np.concatenate([X, *[v[0] for v in val]]), np.concatenate([Y, *[v[1] for v in val]])
+        if C is not None: C = np.concatenate([C, *[v[2] for v in val]])
+    return b.fit(X, Y, val=val if b.uses_val else (), seed=seed, coords=C)

@@ -179,6 +179,10 @@ class Norm:
     log_lib_std: float = 1.0
     encoder: str = ""
     fitted_on: list = field(default_factory=list)
+    log_panel_frac: float = 0.0   # mean log share of the panel in a spot's counts (all genes): predictions log1p(1e4·f·ρ)
+
+    @property
+    def panel_frac(self) -> float: return float(np.exp(self.log_panel_frac))
 
     @property
     def coord_dim(self) -> int: return len(self.coord_center)
@@ -223,7 +227,7 @@ def fit_norm(path, train_sections: Sequence[str], table: pd.DataFrame | None = N
     rng = np.random.default_rng(seed)
     n_total = int(tab.loc[list(train_sections), "n_spots"].sum())
     keep_p = min(1.0, max_quantile_spots / max(n_total, 1))
-    sums = {}; sample = []; loglib = []; n = 0; cols = None; enc = ""
+    sums = {}; sample = []; loglib = []; logfrac = []; n = 0; cols = None; enc = ""
     lo, hi = np.full(coord_dim, np.inf), np.full(coord_dim, -np.inf)
     def acc(k, x):
         s = sums.setdefault(k, [0.0, 0.0]); s[0] = s[0] + x.sum(0); s[1] = s[1] + (x * x).sum(0)
@@ -238,8 +242,8 @@ def fit_norm(path, train_sections: Sequence[str], table: pd.DataFrame | None = N
                 acc("feats", r["feats"].astype(np.float64)); acc("morph", r["morph"].astype(np.float64))
                 sample.append(r["morph"][rng.random(len(r["morph"])) < keep_p])
                 if gidx is not None:
-                    lib = np.asarray(f[sec]["expression"][a:b])[:, gidx].sum(1)
-                    loglib.append(np.log(lib[lib > 0]))
+                    x = np.asarray(f[sec]["expression"][a:b]); lib = x[:, gidx].sum(1); tot = x.sum(1)
+                    loglib.append(np.log(lib[lib > 0])); logfrac.append(np.log(lib[lib > 0] / tot[lib > 0]))
                 n += b - a
     if n == 0: raise DataError("training sections have no spots", path)
     mean = {k: v[0] / n for k, v in sums.items()}
@@ -252,12 +256,13 @@ def fit_norm(path, train_sections: Sequence[str], table: pd.DataFrame | None = N
     sample = np.concatenate(sample) if sample else np.zeros((0, len(cols)))
     q = lambda j: [float(np.quantile(sample[:, j], 0.01)), float(np.quantile(sample[:, j], 0.99))] if len(sample) else [0.0, 1.0]
     ll = np.concatenate(loglib) if loglib else np.zeros(0)
+    lf = np.concatenate(logfrac) if logfrac else np.zeros(0)
     norm = Norm(lo.tolist(), cs.tolist(), mean["feats"].tolist(), np.maximum(std["feats"], 1e-6).tolist(),
                 mean["morph"].tolist(), np.maximum(std["morph"], 1e-6).tolist(), list(cols),
                 q(cols.index("boundary")) if "boundary" in cols else [0.0, 1.0],
                 q(cols.index("sobel_mean")) if "sobel_mean" in cols else [0.0, 1.0],
                 float(ll.mean()) if len(ll) else 0.0, float(max(ll.std(), 1e-6)) if len(ll) else 1.0,
-                enc, list(train_sections))
+                enc, list(train_sections), float(lf.mean()) if len(lf) else 0.0)
     return norm
 
 def _gene_index(all_genes, genes, path) -> np.ndarray:
@@ -291,7 +296,7 @@ class SpotData:
                 for s in self.sections:
                     if "expression" not in f[s]: raise DataError("missing", path, s, "expression")
             d = f[self.sections[0]]["uni_features"].shape[1] if self.sections and "uni_features" in f[self.sections[0]] else norm.feat_dim
-        row_bytes = 4 * (d + norm.coord_dim + norm.morph_dim + 2 + (3 * len(self.gidx) + 1 if self.gidx is not None else 0))
+        row_bytes = 4 * (d + norm.coord_dim + norm.morph_dim + 2 + (3 * len(self.gidx) + 2 if self.gidx is not None else 0))
         self.in_memory = (self.n * row_bytes <= max_memory_gb * 2 ** 30) if in_memory is None else in_memory
         self._cache = [self._read(i, slice(None)) for i in range(len(self.sections))] if self.in_memory else None
 
@@ -305,12 +310,15 @@ class SpotData:
             out = self.norm.apply(raw)
             if self.gidx is not None:
                 ds = f[sec]["expression"]
-                if isinstance(spots, slice):
-                    x = np.concatenate([np.asarray(ds[a:b])[:, self.gidx] for a, b in _row_chunks(ds.shape[0], ds.shape[1])])
-                else: x = np.asarray(ds[spots])[:, self.gidx]
+                # the library size of the targets is the spot's count over ALL genes of the file (scanpy's normalize_total);
+                # `lib` (the panel's count) is the NB model's ℓ, whose proportions ρ are over the panel
+                rows = (_row_chunks(ds.shape[0], ds.shape[1]) if isinstance(spots, slice) else [(None, None)])
+                full = [np.asarray(ds[a:b] if a is not None else ds[spots]) for a, b in rows]
+                x = np.concatenate([c[:, self.gidx] for c in full])
                 out["counts"] = x.astype(np.float32)
                 out["lib"] = out["counts"].sum(1)
-                out["target"] = log1p_normalize(x)
+                out["total"] = np.concatenate([c.sum(1) for c in full]).astype(np.float32)
+                out["target"] = log1p_normalize(x, total=out["total"])
         return out
 
     def get(self, idx) -> dict:

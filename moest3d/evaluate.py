@@ -18,10 +18,11 @@ from .metrics import gene_metrics, pooled_pearson
 
 # %% auto #0
 __all__ = ['METRICS', 'GENE_SETS', 'COLUMNS', 'tidy_metrics', 'fold_values', 'run_label', 'find_runs', 'load_runs', 'compare',
-           'comparison_table', 'to_markdown', 'to_text', 'write_run_metrics', 'evaluate_parser', 'evaluate_main']
+           'paired_differences', 'comparison_table', 'to_markdown', 'to_text', 'write_run_metrics', 'evaluate_parser',
+           'evaluate_main']
 
 # %% ../nbs/54_evaluate.ipynb #f5b1633c
-METRICS = ("pearson", "pearson_pooled", "spearman", "mse", "mae")
+METRICS = ("pearson", "pearson_pooled", "spearman", "mse", "mae", "constant")
 GENE_SETS = ("selected", "heg50", "hvg50")
 COLUMNS = ["method", "fold", "section", "gene", "gene_set", "metric", "value"]
 
@@ -70,7 +71,7 @@ def load_runs(root) -> tuple[pd.DataFrame, pd.DataFrame]:
     for r in runs:
         cfg = json.loads((r / "config.json").read_text())
         rows.append(dict(run=str(r), label=run_label(cfg), dataset=cfg.get("dataset"), fold=cfg.get("fold"), folds=cfg.get("folds"),
-                         seed=cfg.get("seed"), split=cfg.get("split_name")))
+                         seed=cfg.get("seed"), split=cfg.get("split_name"), inputs="+".join(cfg.get("inputs") or [])))
         df = pd.read_csv(r / "metrics.csv")
         df["run"] = str(r)
         vals.append(df)
@@ -97,22 +98,43 @@ def compare(fv: pd.DataFrame) -> pd.DataFrame:
     out["n_folds"] = out["n_folds"].astype(int)
     return out[["method", "gene_set", "metric", "mean", "sd", "n_folds"]]
 
+def paired_differences(fv: pd.DataFrame, ref: str, gene_set: str = "selected", metric: str = "pearson") -> pd.DataFrame:
+    "Per method: mean over the folds both ran of (method − `ref`), its standard error (sd/√n, ddof=1) and n."
+    sel = fv[(fv.gene_set == gene_set) & (fv.metric == metric)].pivot_table(index="fold", columns="method", values="value")
+    if ref not in sel: raise MoestError(f"no runs of the reference method {ref!r}")
+    rows = []
+    for m in sel.columns:
+        d = (sel[m] - sel[ref]).dropna().to_numpy()
+        rows.append(dict(method=m, diff=d.mean() if len(d) else np.nan,
+                         se=d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.nan, n_folds=len(d)))
+    return pd.DataFrame(rows)
+
 def _fmt(m, s, digits=3):
     return "—" if not np.isfinite(m) else f"{m:.{digits}f} ± {s:.{digits}f}"
 
-def comparison_table(cmp: pd.DataFrame) -> pd.DataFrame:
-    "One row per method (best mean per-gene r first, oracle last) with the headline numbers as text."
+def comparison_table(cmp: pd.DataFrame, fv: pd.DataFrame | None = None, runs: pd.DataFrame | None = None,
+                     ref: str | None = "moest") -> pd.DataFrame:
+    "One row per method (best mean per-gene r first, oracle last) with the headline numbers as text; with `fv` the paired Δr to `ref`, with `runs` each method's inputs."
     get = lambda m, gs, met, k: cmp.loc[(cmp.method == m) & (cmp.gene_set == gs) & (cmp.metric == met), k]
     val = lambda m, gs, met, k="mean": float(get(m, gs, met, k).iloc[0]) if len(get(m, gs, met, k)) else np.nan
     methods = [m for m in cmp.method.unique() if m != "oracle"]
     methods = sorted(methods, key=lambda m: -val(m, "selected", "pearson") if np.isfinite(val(m, "selected", "pearson")) else np.inf)
     has_oracle = "oracle" in set(cmp.method)
+    pd_ = paired_differences(fv, ref).set_index("method") if fv is not None and ref in set(fv.method) else None
+    inputs = runs.groupby("label").inputs.first() if runs is not None and "inputs" in runs else None
     rows = []
     for m in methods + (["oracle"] if has_oracle else []):
         row = {"method": m}
+        if inputs is not None: row["inputs"] = inputs.get(m, "") or ("truth" if m == "oracle" else "")
         for gs, met, name in [("selected", "pearson", "r"), ("selected", "pearson_pooled", "pooled r"), ("selected", "spearman", "spearman"),
                               ("selected", "mse", "mse"), ("selected", "mae", "mae"), ("heg50", "pearson", "r HEG50"), ("hvg50", "pearson", "r HVG50")]:
             row[name] = _fmt(val(m, gs, met), val(m, gs, met, "sd"))
+        if pd_ is not None:
+            d = pd_.loc[m] if m in pd_.index else None
+            row[f"Δr vs {ref} (paired ± se)"] = ("—" if m == ref or d is None or not np.isfinite(d["diff"]) else
+                                                  f"{d['diff']:+.3f} ± {d['se']:.3f}" if np.isfinite(d["se"]) else f"{d['diff']:+.3f}")
+        c = val(m, "selected", "constant")
+        row["r=0 genes"] = f"{100 * c:.0f}%" if np.isfinite(c) else "—"
         if has_oracle:
             f = val(m, "selected", "pearson") / val("oracle", "selected", "pearson")
             row["r / oracle r"] = f"{f:.2f}" if np.isfinite(f) else "—"
@@ -142,16 +164,19 @@ def write_run_metrics(run_dir, df: pd.DataFrame):
 # %% ../nbs/54_evaluate.ipynb #12f0fe76
 def evaluate_parser(p: argparse.ArgumentParser):
     p.add_argument("--runs", required=True, help="folder holding run folders (any depth); comparison.csv/.md are written here")
+    p.add_argument("--ref", default="moest", help="reference method of the paired differences (default moest)")
 
 def evaluate_main(args) -> int:
     "Print the comparison table and write DIR/comparison.csv and DIR/comparison.md."
     root = Path(args.runs)
     fv, runs = load_runs(root)
     cmp = compare(fv)
-    tab = comparison_table(cmp)
+    ref = getattr(args, "ref", "moest"); ref = ref if ref in set(fv.method) else None
+    tab = comparison_table(cmp, fv, runs, ref)
     with atomic_path(root / "comparison.csv") as tmp: cmp.to_csv(tmp, index=False)
     ds = runs.dataset.iloc[0]
-    head = f"{len(runs)} runs of {ds} in {root}; mean ± sd over folds; r = per-gene Pearson within each test section"
+    head = (f"{len(runs)} runs of {ds} in {root}; mean ± sd over folds; r = per-gene Pearson within each test section"
+            + (f"; Δr = paired per-fold difference to {ref}, mean ± standard error" if ref else ""))
     with atomic_path(root / "comparison.md") as tmp:
         Path(tmp).write_text(f"# Method comparison ({ds})\n\n{head}.\n\n{to_markdown(tab)}\n")
     folds = runs.groupby("label").fold.apply(lambda f: tuple(sorted(set(f))))

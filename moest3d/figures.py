@@ -36,7 +36,8 @@ __all__ = ['METHOD_LABELS', 'ABLATION_LABELS', 'OKABE_ITO', 'TOL_MUTED', 'STYLE'
 
 # %% ../nbs/60_figures.ipynb #33b63ab2
 METHOD_LABELS = {"moest": "MoEST+", "moest-original": "3DMoEST (original)", "mean": "training mean",
-                 "ridge": "ridge (HEST probe)", "mlp": "MLP", "knn": "k-NN", "oracle": "oracle (noiseless truth)"}
+                 "ridge": "ridge (HEST probe)", "mlp": "MLP", "knn": "k-NN", "ridge-pos": "ridge + position",
+                 "mlp-pos": "MLP + position", "oracle": "oracle (noiseless truth)"}
 ABLATION_LABELS = {None: "MoEST+ (full)", "no_fourier": "− Fourier features", "no_sobel_routing": "− Sobel routing",
                    "no_moe": "− MoE (one expert)", "no_grad": "− coupled gradient", "no_msm": "− MSM", "no_context": "− context"}
 # colour-blind-safe palettes: Okabe & Ito (2008) for a few classes, Paul Tol's "muted" for experts
@@ -115,9 +116,11 @@ class Study:
     @cached_property
     def table(self) -> pd.DataFrame: return run_table(self.runs)
     @cached_property
+    def _loaded(self) -> tuple: return load_runs(self.runs)
+    @cached_property
     def fold_values(self) -> pd.DataFrame:
         "One value per (method, fold, gene_set, metric) over every run (`evaluate.load_runs`)."
-        return load_runs(self.runs)[0]
+        return self._loaded[0]
     @cached_property
     def comparison(self) -> pd.DataFrame:
         "mean ± sd over folds (`evaluate.compare`): method, gene_set, metric, mean, sd, n_folds."
@@ -765,7 +768,7 @@ def table_methods(study: Study) -> tuple[pd.DataFrame, pd.DataFrame]:
     keys = _keys(study, False) + ["oracle"]
     cmp = study.comparison[study.comparison.method.isin(keys)]
     gs = study.gene_sets
-    tab = comparison_table(cmp).rename(columns={"r": f"r ({gs['selected']})", "r HEG50": f"r ({gs['heg50']})", "r HVG50": f"r ({gs['hvg50']})"})
+    tab = comparison_table(cmp, study.fold_values, study._loaded[1], ref="moest").rename(columns={"r": f"r ({gs['selected']})", "r HEG50": f"r ({gs['heg50']})", "r HVG50": f"r ({gs['hvg50']})"})
     tab.insert(0, "method", tab.pop("method").map(display_name))
     return tab, cmp.assign(label=cmp.method.map(display_name))
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .core import MoestError
+
 # %% auto #0
 __all__ = ['nb_nll', 'knn_graph', 'knn_edges', 'random_pairs', 'edge_weights', 'coupled_gradient_loss', 'expr_gradient_loss',
            'msm_loss', 'switch_balance_loss', 'router_z_loss', 'align_loss', 'log_expression', 'gradient_edges',
-           'total_loss']
+           'target_prediction', 'total_loss']
 
 # %% ../nbs/41_losses.ipynb #eb97c763
 def nb_nll(y, mu, theta, log_mu=None):
@@ -54,17 +56,14 @@ def knn_edges(coords, k: int):
 
 # %% ../nbs/41_losses.ipynb #6f08f1e1
 @torch.no_grad()
-def random_pairs(coords, n_pairs: int, radius: float, candidates: int = 32):
-    "`n_pairs` random pairs (src, dst) of distinct spots closer than `radius` (dst drawn among src's `candidates` nearest); the original 3DMoEST's pairs."
-    d, nb = _knn(coords, candidates)
-    ok = d <= radius
-    anchors = ok.any(1).nonzero().squeeze(1)
-    if len(anchors) == 0 or n_pairs <= 0:
-        e = torch.zeros(0, dtype=torch.long, device=coords.device)
+def random_pairs(n_spots: int, n_pairs: int, device="cpu"):
+    "`n_pairs` pairs (src, dst) of distinct spots drawn uniformly from the batch, near or far: the original 3DMoEST's pairs."
+    if n_spots < 2 or n_pairs <= 0:
+        e = torch.zeros(0, dtype=torch.long, device=device)
         return e, e
-    src = anchors[torch.randint(len(anchors), (n_pairs,), device=coords.device)]
-    slot = torch.multinomial(ok[src].float(), 1).squeeze(1)
-    return src, nb[src, slot]
+    src = torch.randint(n_spots, (n_pairs,), device=device)
+    dst = (src + torch.randint(1, n_spots, (n_pairs,), device=device)) % n_spots   # never src itself
+    return src, dst
 
 # %% ../nbs/41_losses.ipynb #734302f5
 def edge_weights(boundary, src, dst, beta: float):
@@ -114,10 +113,14 @@ def log_expression(counts, lib, scale: float = 1e4):
     return torch.log1p(scale * counts / lib[:, None])
 
 def gradient_edges(coords, cfg):
-    "The batch's edges for the gradient losses: kNN (MoEST+) or random pairs within `pair_radius` (original)."
+    "The batch's edges for the gradient losses: kNN (MoEST+) or truly random pairs (original)."
     if cfg.grad_mode == "random_pairs":
-        return random_pairs(coords, cfg.n_pairs or cfg.grad_k * len(coords), cfg.pair_radius)
+        return random_pairs(len(coords), cfg.n_pairs or cfg.grad_k * len(coords), coords.device)
     return knn_edges(coords, cfg.grad_k)
+
+def target_prediction(log_rho, log_panel_frac: float = 0.0, scale: float = 1e4):
+    "The model's prediction on the target scale: log1p(scale · f · ρ) (f: the panel's share of a spot's counts)."
+    return torch.log1p(scale * (log_rho + log_panel_frac).exp())
 
 def total_loss(out: dict, batch: dict, cfg) -> tuple:
     "Weighted sum of all terms for a model output and a batch (counts, lib, coords, boundary, feats, [align_target]); returns (total, detached terms)."
@@ -127,7 +130,8 @@ def total_loss(out: dict, batch: dict, cfg) -> tuple:
     log_rho = out["log_rho"]
     zero = log_rho.new_zeros(())
     t = {}
-    log_mu = log_lib[:, None] + log_rho                                       # μ = ℓ·ρ with the observed ℓ (training only)
+    unit = out.get("log_mu_unit")
+    log_mu = log_lib[:, None] + (log_rho if unit is None else unit)          # μ = ℓ·ρ (or ℓ·softplus) with the observed ℓ (training only)
     t["nb"] = nb_nll(counts, None, out["log_theta"].clamp(-10, 15).exp(), log_mu=log_mu).mean()
     t["lib"] = F.mse_loss(out["log_lib"].float(), log_lib)
     t["grad"], t["expr_grad"] = zero, zero
@@ -142,5 +146,9 @@ def total_loss(out: dict, batch: dict, cfg) -> tuple:
     t["zloss"] = router_z_loss(out["router_logits"])
     has_align = out.get("align") is not None and batch.get("align_target") is not None
     t["align"] = align_loss(out["align"], batch["align_target"]) if has_align else zero
+    t["mse"] = zero
+    if cfg.w_mse:
+        if batch.get("target") is None: raise MoestError("w_mse > 0 needs the batch's log-normalised `target`")
+        t["mse"] = F.mse_loss(target_prediction(log_rho.float(), cfg.log_panel_frac), batch["target"].float())
     total = sum(getattr(cfg, f"w_{k}") * v for k, v in t.items())
     return total, {"total": total.detach(), **{k: v.detach() for k, v in t.items()}}

@@ -8,19 +8,20 @@ from __future__ import annotations
 import numpy as np
 
 # %% auto #0
-__all__ = ['PER_GENE', 'log1p_normalize', 'log1p_proportions', 'log1p_means', 'pearson_per_gene', 'spearman_per_gene',
-           'gene_metrics', 'mean_over_sections', 'primary_r', 'pooled_pearson']
+__all__ = ['PER_GENE', 'log1p_normalize', 'log1p_proportions', 'log1p_means', 'constant_predictions', 'pearson_per_gene',
+           'spearman_per_gene', 'gene_metrics', 'mean_over_sections', 'primary_r', 'pooled_pearson']
 
 # %% ../nbs/05_metrics.ipynb #658de5e4
-def log1p_normalize(counts, target: float = 1e4) -> np.ndarray:
-    "log1p of counts scaled to `target` per spot (scanpy's normalize_total + log1p); empty spots stay 0."
+def log1p_normalize(counts, target: float = 1e4, total=None) -> np.ndarray:
+    "log1p of counts scaled to `target` per spot (scanpy's normalize_total + log1p); `total`: each spot's count over all genes of the file (default: the row sums of `counts`); empty spots stay 0."
     x = np.asarray(counts, dtype=np.float64)
-    tot = x.sum(1, keepdims=True)
+    tot = x.sum(1, keepdims=True) if total is None else np.asarray(total, np.float64).reshape(-1, 1)
+    if len(tot) != len(x): raise ValueError(f"total has {len(tot)} rows, counts {len(x)}")
     return np.log1p(np.divide(x * target, tot, out=np.zeros_like(x), where=tot > 0)).astype(np.float32)
 
-def log1p_proportions(rho, target: float = 1e4) -> np.ndarray:
-    "Predicted proportions (rows sum to 1) on the target scale: log1p(target · ρ)."
-    return np.log1p(target * np.asarray(rho, dtype=np.float64)).astype(np.float32)
+def log1p_proportions(rho, target: float = 1e4, panel_frac: float = 1.0) -> np.ndarray:
+    "Predicted proportions over the panel (rows sum to 1) on the target scale: log1p(target · panel_frac · ρ)."
+    return np.log1p(target * panel_frac * np.asarray(rho, dtype=np.float64)).astype(np.float32)
 
 def log1p_means(mu, target: float = 1e4) -> np.ndarray:
     "Expected counts (e.g. a simulator's noiseless μ over the panel) on the target scale: the oracle's prediction."
@@ -32,12 +33,24 @@ def _center(a):
     a = np.asarray(a, dtype=np.float64)
     return a - a.mean(0, keepdims=True)
 
+def _constant(a, rtol: float = 1e-7):
+    "Columns that do not vary (up to float noise relative to their magnitude)."
+    a = np.asarray(a, dtype=np.float64)
+    return np.ptp(a, axis=0) <= rtol * np.maximum(np.abs(a).max(0), 1e-300) if len(a) else np.ones(a.shape[1], bool)
+
+def constant_predictions(y_true, y_pred) -> np.ndarray:
+    "Genes whose prediction is constant over the spots while the truth varies: they score r = 0."
+    return _constant(y_pred) & ~_constant(y_true)
+
 def pearson_per_gene(y_true, y_pred) -> np.ndarray:
-    "Pearson r of each column (gene) across rows (spots); NaN where either side is constant."
+    "Pearson r of each column (gene) across rows (spots); 0 where the prediction is constant, NaN where the truth is (undefined for every method)."
     t, p = _center(y_true), _center(y_pred)
+    ct, cp = _constant(y_true), _constant(y_pred)
     den = np.sqrt((t * t).sum(0) * (p * p).sum(0))
+    ok = ~ct & ~cp & (den > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, (t * p).sum(0) / np.where(den > 0, den, 1), np.nan)
+        r = np.where(ok, (t * p).sum(0) / np.where(ok, den, 1), 0.0)
+    return np.where(ct, np.nan, r)
 
 def _ranks(a):
     from scipy.stats import rankdata
@@ -48,14 +61,15 @@ def spearman_per_gene(y_true, y_pred) -> np.ndarray:
     return pearson_per_gene(_ranks(y_true), _ranks(y_pred))
 
 # %% ../nbs/05_metrics.ipynb #a099ab27
-PER_GENE = ("pearson", "spearman", "mse", "mae")
+PER_GENE = ("pearson", "spearman", "mse", "mae", "constant")
 
 def gene_metrics(y_true, y_pred) -> dict:
-    "Per-gene metrics of one test section (both on the log1p-normalised scale): pearson, spearman, mse, mae."
+    "Per-gene metrics of one test section (both on the log1p-normalised scale): pearson, spearman, mse, mae, and `constant` (1 where the prediction is constant, scored r = 0)."
     t, p = np.asarray(y_true, np.float64), np.asarray(y_pred, np.float64)
     if t.shape != p.shape: raise ValueError(f"shapes differ: {t.shape} vs {p.shape}")
     return {"pearson": pearson_per_gene(t, p), "spearman": spearman_per_gene(t, p),
-            "mse": ((t - p) ** 2).mean(0), "mae": np.abs(t - p).mean(0)}
+            "mse": ((t - p) ** 2).mean(0), "mae": np.abs(t - p).mean(0),
+            "constant": constant_predictions(t, p).astype(np.float64)}
 
 def mean_over_sections(per_section: list) -> float:
     "The primary summary: nan-mean over genes within each section, then mean over sections."

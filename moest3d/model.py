@@ -20,7 +20,8 @@ from .losses import knn_graph
 # %% auto #0
 __all__ = ['ROUTER_INPUTS', 'DISPATCHES', 'ORIGINAL', 'ABLATIONS', 'DISPATCH', 'MoESTConfig', 'FourierEncoding', 'mlp',
            'PositionEncoder', 'FeatureMasker', 'RouterOut', 'expert_usage', 'Router', 'dispatch_sort', 'dispatch_bmm',
-           'dispatch_loop', 'auto_dispatch', 'dispatch_auto', 'Experts', 'KNNContext', 'MoESTPlus', 'toy_inputs']
+           'dispatch_loop', 'auto_dispatch', 'dispatch_auto', 'Experts', 'context_coords', 'KNNContext', 'MoESTPlus',
+           'toy_inputs']
 
 # %% ../nbs/40_model.ipynb #44a4e4b4
 ROUTER_INPUTS = ("hidden+morph", "morph", "hidden+sobel_mean", "hidden")
@@ -35,14 +36,15 @@ class MoESTConfig:
     coord_dim: int = 3            # 3 (x, y, z) or 4 (x, y, z, developmental time)
     morph_dim: int = 16           # morphology descriptor size M
     # trunk
-    d_model: int = 256
+    d_model: int = 128            # on the demo virtual tissue 128 matches 256 in r at half the time
     dropout: float = 0.1
     fourier: bool = True          # False: an MLP on raw coordinates (ablation)
     n_fourier: int = 64           # frequencies; γ(p) has 2·n_fourier dims
     fourier_scale: float = 6.0    # initial std of x, y frequencies (coordinates normalised to about [0, 1])
     z_scale: float = 1.0          # initial std of z frequencies
     t_scale: float = 1.0          # initial std of time frequencies (coord_dim 4)
-    context: bool = True          # kNN attention over nearby spots in 3D
+    context: bool = True          # kNN attention over nearby spots
+    context_scope: str = "3d"     # "3d": neighbours in 3D (adjacent sections too); "section": in-plane neighbours only
     context_k: int = 8
     context_heads: int = 4
     # mixture of experts
@@ -54,8 +56,10 @@ class MoESTConfig:
     morph_hidden: int = 32        # size of the encoded morphology descriptor fed to the router
     dispatch: str = "auto"        # expert dispatch: auto | sort | bmm | loop (reference)
     # masked spatial modelling and heads
-    msm_ratio: float = 0.2        # fraction of spots whose feature is masked in training
-    msm_mode: str = "token"       # "token": learned mask token; "zero": feature set to 0 (original)
+    msm_ratio: float = 0.2        # fraction masked in training: of the spots ("token", "zero") or of the feature entries ("entries")
+    msm_mode: str = "token"       # "token": a spot's feature → learned token; "zero": → 0; "entries": raw feature entries → 0 (original)
+    nb_mean: str = "softmax"      # NB mean μ = ℓ·softmax(logits) ("softmax"), or ℓ·softplus(logits) as in the original ("softplus")
+    log_panel_frac: float = 0.0   # log share of the panel in a spot's counts (`Norm.log_panel_frac`): the target-scale prediction
     align_dim: int = 0            # teacher alignment latent size (0 = off)
     log_lib_init: float = 0.0     # initial bias of the library-size head (e.g. mean training log ℓ)
     # losses
@@ -67,10 +71,10 @@ class MoESTConfig:
     w_balance: float = 0.01
     w_zloss: float = 0.001
     w_align: float = 0.1
+    w_mse: float = 0.0            # regression on the log-normalised targets beside NB (DESIGN §5, target-space term)
     grad_beta: float = 5.0        # w_ij = exp(-β·max(b_i, b_j))
     grad_k: int = 6               # kNN edges per spot for the gradient losses
-    grad_mode: str = "knn"        # "knn" | "random_pairs" (original)
-    pair_radius: float = 0.05     # random_pairs: max distance of a pair (normalised coordinates)
+    grad_mode: str = "knn"        # "knn" | "random_pairs": truly random pairs of spots of the batch (original)
     n_pairs: int = 0              # random_pairs: pairs per batch (0 = grad_k per spot)
     lib_floor: float = 1.0        # library sizes below this are raised to it (empty spots)
 
@@ -81,7 +85,9 @@ class MoESTConfig:
         def bad(msg): raise MoestError(f"MoESTConfig: {msg}")
         if self.coord_dim not in (3, 4): bad(f"coord_dim must be 3 or 4, got {self.coord_dim}")
         if self.router_input not in ROUTER_INPUTS: bad(f"router_input must be one of {ROUTER_INPUTS}, got {self.router_input!r}")
-        if self.msm_mode not in ("token", "zero"): bad(f"msm_mode must be 'token' or 'zero', got {self.msm_mode!r}")
+        if self.msm_mode not in ("token", "zero", "entries"): bad(f"msm_mode must be 'token', 'zero' or 'entries', got {self.msm_mode!r}")
+        if self.nb_mean not in ("softmax", "softplus"): bad(f"nb_mean must be 'softmax' or 'softplus', got {self.nb_mean!r}")
+        if self.context_scope not in ("3d", "section"): bad(f"context_scope must be '3d' or 'section', got {self.context_scope!r}")
         if self.grad_mode not in ("knn", "random_pairs"): bad(f"grad_mode must be 'knn' or 'random_pairs', got {self.grad_mode!r}")
         if self.dispatch not in DISPATCHES: bad(f"dispatch must be one of {DISPATCHES}, got {self.dispatch!r}")
         if not 1 <= self.top_k <= self.n_experts: bad(f"top_k={self.top_k} must be between 1 and n_experts={self.n_experts}")
@@ -117,9 +123,13 @@ class MoESTConfig:
         else: raise MoestError(f"unknown preset {name!r}; choose 'moest', 'original' or one of {', '.join(ABLATIONS)}")
         return cls.from_dict({**base, **overrides})
 
-# the original 3DMoEST: scalar mean-Sobel router input, 4 experts, top-1, zeroed masked features, random-pair loss, no context
-ORIGINAL = dict(router_input="hidden+sobel_mean", n_experts=4, top_k=1, msm_mode="zero",
-                grad_mode="random_pairs", context=False)
+# the original 3DMoEST, spelled out field by field so that changes to MoEST+'s defaults never reach it: NB mean
+# softplus(output) × ℓ, a scalar mean-Sobel router input, 4 experts, top-1, 20 % of the raw feature entries zeroed,
+# the gradient loss on truly random spot pairs, no context, no target-space term
+ORIGINAL = dict(d_model=256, dropout=0.1, fourier=True, n_fourier=64, fourier_scale=6.0, z_scale=1.0, t_scale=1.0,
+                context=False, moe=True, n_experts=4, top_k=1, router_input="hidden+sobel_mean", router_noise=1.0,
+                msm_ratio=0.2, msm_mode="entries", nb_mean="softplus", w_nb=1.0, w_lib=0.1, w_grad=0.1, w_expr_grad=0.1,
+                w_msm=0.5, w_balance=0.01, w_zloss=0.001, w_mse=0.0, grad_mode="random_pairs", grad_beta=5.0, grad_k=6)
 # each ablation switches off one part of MoEST+
 ABLATIONS: dict[str, dict] = {
     "no_fourier": dict(fourier=False),
@@ -159,14 +169,18 @@ class PositionEncoder(nn.Module):
 
 # %% ../nbs/40_model.ipynb #dc48ba38
 class FeatureMasker(nn.Module):
-    "In training, replace a fraction `ratio` of the spots' features by a learned token (`mode='token'`) or zeros; eval masks nothing."
+    "In training, replace a fraction `ratio` of the spots' features by a learned token (`mode='token'`) or zeros (`'zero'`), or zero that fraction of every feature's entries (`'entries'`, the original); eval masks nothing."
     def __init__(self, feat_dim: int, ratio: float = 0.2, mode: str = "token"):
         super().__init__()
         self.ratio, self.mode = ratio, mode
         self.token = nn.Parameter(torch.randn(feat_dim) * 0.02) if mode == "token" and ratio > 0 else None
 
     def forward(self, v):
-        "Return (masked features, (B,) bool mask)."
+        "Return (masked features, bool mask): (B,) per spot, or (B, D) per entry in mode 'entries'."
+        if self.mode == "entries":
+            if not self.training or self.ratio == 0: return v, torch.zeros_like(v, dtype=torch.bool)
+            mask = torch.rand(v.shape, device=v.device) < self.ratio
+            return v.masked_fill(mask, 0), mask
         n = len(v)
         mask = torch.zeros(n, dtype=torch.bool, device=v.device)
         n_mask = int(round(self.ratio * n)) if self.training else 0
@@ -287,6 +301,11 @@ class Experts(nn.Module):
         return fn(x, idx, top_p, self.W1, self.b1, self.W2, self.b2, F.gelu, self.drop if self.training else None)
 
 # %% ../nbs/40_model.ipynb #d7858916
+def context_coords(coords, scope: str = "3d", separation: float = 1e4):
+    "The coordinates the context's kNN graph is built on: as given (`3d`), or with z (and time) stretched by `separation` so that only spots of the same section are neighbours (`section`)."
+    if scope == "3d": return coords
+    return torch.cat([coords[:, :2], coords[:, 2:] * separation], -1)
+
 class KNNContext(nn.Module):
     "Pre-norm multi-head attention from each spot to its neighbours (indices into the batch, -1 = none), with relative-position keys."
     def __init__(self, d: int, coord_dim: int = 3, n_heads: int = 4, dropout: float = 0.0, rel_scale: float = 20.0):
@@ -361,13 +380,17 @@ class MoESTPlus(nn.Module):
         v, msm_mask = self.masker(feats)
         h = self.drop(self.feat_proj(v) + self.pos(coords))
         if self.context is not None:
-            if neighbors is None: neighbors = knn_graph(coords.detach(), c.context_k)
+            if neighbors is None: neighbors = knn_graph(context_coords(coords.detach(), c.context_scope), c.context_k)
             h = self.context(h, coords, neighbors)
         ro = self.router(self._router_input(h, morph, sobel_mean))
         z = h + self.experts(h, ro.idx, ro.top_p)
         g = torch.sigmoid(self.g_head(z)).squeeze(-1)
+        logits = self.gene_head(z) + g[:, None] * self.g_loading
+        # softmax: ρ = softmax(logits), μ = ℓ·ρ; softplus (original): μ = ℓ·softplus(logits), ρ = its normalisation
+        log_scale = F.softplus(logits).clamp_min(1e-30).log() if c.nb_mean == "softplus" else None
         return dict(
-            log_rho=F.log_softmax(self.gene_head(z) + g[:, None] * self.g_loading, -1), log_theta=self.log_theta.clone(),  # an op, so DDP sees the parameter used
+            log_rho=F.log_softmax(logits, -1) if log_scale is None else log_scale - log_scale.logsumexp(-1, keepdim=True),
+            log_mu_unit=log_scale, log_theta=self.log_theta.clone(),  # an op, so DDP sees the parameter used
             log_lib=self.lib_head(z).squeeze(-1), g=g,
             gates=ro.gates, expert_idx=ro.idx, z=z,
             recon=self.recon_head(z) if self.recon_head is not None else None, msm_mask=msm_mask,

@@ -66,7 +66,7 @@ def predict_sections(run: dict, data, sections=None, device: str = "cpu", max_me
         t = TrainConfig(**cfg.get("train", {}))
         out = predict_moest(model.to(device), inputs, sections, table, device, t.eval_spots, t.context_sections, t.amp)
     else:
-        out = {s: {"pred": model.predict(inputs.section(s)["feats"])} for s in sections}
+        out = {s: {"pred": model.predict(x["feats"], x["coords"])} for s, x in ((s, inputs.section(s)) for s in sections)}
     for s in sections:
         i = names.index(s)
         out[s]["coords_3d"] = inputs.coords_um[inputs.offsets[i]:inputs.offsets[i + 1]]
@@ -74,7 +74,7 @@ def predict_sections(run: dict, data, sections=None, device: str = "cpu", max_me
 
 # %% ../nbs/55_predict.ipynb #50d3b3cf
 def to_anndata(run: dict, preds: dict):
-    "One AnnData row per spot: X = log1p(1e4·ρ); MoEST adds layers['counts'], obsm['routing'], obs g / pred_library_size / expert."
+    "One AnnData row per spot: X = log1p(1e4·f·ρ); MoEST adds layers['counts'], obsm['routing'], obs g / pred_library_size / expert."
     import anndata as ad, pandas as pd
     genes = run["genes"]
     secs = list(preds)
@@ -96,7 +96,7 @@ def to_anndata(run: dict, preds: dict):
     c = run["config"]
     a.uns["moest3d"] = {"run": str(run["path"]), "method": c["method"], "label": c.get("label", c["method"]),
                         "dataset": c["dataset"], "fold": int(c["fold"]), "encoder": run["norm"].encoder,
-                        "X": "log1p(1e4 * predicted proportions) over the selected genes",
+                        "X": "log1p(1e4 * panel share * predicted proportions) over the selected genes",
                         "counts": "exp(predicted log library size) * proportions" if "rho" in preds[secs[0]] else "not available for baselines"}
     return a
 

@@ -17,8 +17,8 @@ from .dataset import section_table
 __all__ = ['DATASETS', 'DEFAULT_FOLDS', 'split_units', 'assign_folds', 'Split', 'make_split', 'fold_split']
 
 # %% ../nbs/51_splits.ipynb #ea56e18a
-DATASETS = ("virtual", "her2st", "misar", "openst")
-DEFAULT_FOLDS = {"virtual": 5, "misar": 4, "openst": 5, "her2st": None}  # None: one fold per unit
+DATASETS = ("virtual", "her2st", "misar", "openst", "st")
+DEFAULT_FOLDS = {"virtual": 5, "misar": 4, "openst": 5, "her2st": None, "st": None}  # None: one fold per unit
 
 def split_units(table: pd.DataFrame, dataset: str) -> dict:
     "Units that stay whole, in a fixed order: {unit: [sections]} (patients for HER2-ST, sections otherwise)."

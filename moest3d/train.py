@@ -32,8 +32,8 @@ from .metrics import log1p_means, log1p_proportions, primary_r
 from .splits import DATASETS, Split, make_split
 
 # %% auto #0
-__all__ = ['MOEST_METHODS', 'METHODS', 'MODEL_DEFAULTS', 'TrainConfig', 'model_config', 'parse_overrides', 'lr_factor',
-           'block_seed', 'dist_info', 'Fold', 'prepare_fold', 'context_of', 'predict_moest', 'train_moest',
+__all__ = ['MOEST_METHODS', 'METHODS', 'TrainConfig', 'model_config', 'method_inputs', 'baseline_options', 'parse_overrides',
+           'lr_factor', 'block_seed', 'dist_info', 'Fold', 'prepare_fold', 'context_of', 'predict_moest', 'train_moest',
            'read_truth', 'write_predictions', 'run_fold', 'train_parser', 'train_main']
 
 # %% ../nbs/53_train.ipynb #25f9e71e
@@ -44,6 +44,7 @@ METHODS = MOEST_METHODS + tuple(BASELINES)
 class TrainConfig:
     "Optimisation settings of a MoEST run (the model's own settings live in `MoESTConfig`)."
     epochs: int = 20
+    min_steps: int = 0            # train at least this many optimiser steps (more epochs on small data)
     lr: float = 2e-3
     weight_decay: float = 0.01
     warmup_frac: float = 0.05     # linear warm-up over this fraction of the steps, then cosine decay
@@ -59,9 +60,6 @@ class TrainConfig:
     baseline_max_spots: int = 300_000  # baselines fit on at most this many training spots (a seeded subsample)
 
 # %% ../nbs/53_train.ipynb #0b83624f
-# the training harness's model size: on the demo virtual tissue d_model 128 matches 256 in r at half the time
-MODEL_DEFAULTS = dict(d_model=128)
-
 def model_config(method: str, norm: Norm, n_genes: int, ablation: str | None = None, overrides: dict | None = None):
     "The `MoESTConfig` of `method` (moest / moest-original, optionally minus `ablation`) sized for the data."
     from moest3d.model import ABLATIONS, MoESTConfig
@@ -70,8 +68,19 @@ def model_config(method: str, norm: Norm, n_genes: int, ablation: str | None = N
     if ablation and method != "moest": raise MoestError("--ablation applies to --method moest only")
     preset = "original" if method == "moest-original" else (ablation or "moest")
     sized = dict(feat_dim=norm.feat_dim, n_genes=n_genes, coord_dim=norm.coord_dim, morph_dim=norm.morph_dim,
-                 log_lib_init=float(norm.log_lib_mean))
-    return MoESTConfig.preset(preset, **{**sized, **MODEL_DEFAULTS, **(overrides or {})})
+                 log_lib_init=float(norm.log_lib_mean), log_panel_frac=float(norm.log_panel_frac))
+    return MoESTConfig.preset(preset, **{**sized, **(overrides or {})})
+
+def method_inputs(method: str, mcfg=None) -> list:
+    "What `method` sees of a spot: image (features, morphology), position (coordinates), neighbours (other spots' images)."
+    if method in MOEST_METHODS: return ["image", "position"] + (["neighbours"] if mcfg is None or mcfg.context else [])
+    return list(BASELINES[method].inputs)
+
+def baseline_options(method: str, norm: Norm, n_genes: int) -> dict:
+    "Constructor options of a baseline: the `-pos` variants draw their Fourier features at MoEST+'s initial scales."
+    if "position" not in BASELINES[method].inputs: return {}
+    c = model_config("moest", norm, n_genes)
+    return {"fourier": dict(n_freq=c.n_fourier, scale=c.fourier_scale, z_scale=c.z_scale, t_scale=c.t_scale)}
 
 def parse_overrides(items) -> dict:
     "`['d_model=128', 'context=false']` → {'d_model': 128, 'context': False} (values read as JSON when they parse)."
@@ -167,7 +176,7 @@ def predict_moest(model, inputs: SpotData, sections, table=None, device="cpu", e
             sec_out[k] = arr
         rho = np.exp(sec_out.pop("log_rho").astype(np.float64))
         sec_out["rho"] = (rho / rho.sum(1, keepdims=True)).astype(np.float32)
-        sec_out["pred"] = log1p_proportions(sec_out["rho"])
+        sec_out["pred"] = log1p_proportions(sec_out["rho"], panel_frac=inputs.norm.panel_frac)
         out[sec] = sec_out
     return out
 
@@ -195,7 +204,7 @@ def _align_basis(train: SpotData, k: int):
 # %% ../nbs/53_train.ipynb #0b1eec4a
 def train_moest(fold: Fold, mcfg, tcfg: TrainConfig, out, seed: int = 0, device="cpu", resume: bool = False,
                 on_step=None, inputs: SpotData | None = None, log=print) -> dict:
-    "Train MoEST+ on `fold.train`, early-stop on the r of `fold.val`; write model.safetensors (best), last.pt and log.jsonl under `out`."
+    "Train MoEST+ on `fold.train`, early-stop on the r of `fold.val` (context from training and validation sections only); write model.safetensors (best), last.pt and log.jsonl under `out`."
     from moest3d.losses import total_loss
     from moest3d.model import MoESTPlus
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
@@ -212,11 +221,15 @@ def train_moest(fold: Fold, mcfg, tcfg: TrainConfig, out, seed: int = 0, device=
     if bps % world: raise MoestError(f"blocks_per_step={bps} must be a multiple of the {world} processes")
     per_rank = bps // world
     steps_per_epoch = max(1, len(sampler.epoch(0, bps)) // bps)
-    total = tcfg.epochs * steps_per_epoch
+    n_epochs = max(tcfg.epochs, math.ceil(tcfg.min_steps / steps_per_epoch))
+    total = n_epochs * steps_per_epoch
     warm = max(1, int(tcfg.warmup_frac * total))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, total, warm, tcfg.min_lr_frac))
     align = _align_basis(fold.train, mcfg.align_dim) if mcfg.align_dim > 0 else None
-    inputs = inputs or SpotData(fold.data_path, fold.split.val, fold.norm, table=fold.table)
+    pool = fold.split.train + fold.split.val   # while training, no test section may lend its spots as context
+    inputs = inputs or SpotData(fold.data_path, pool, fold.norm, table=fold.table)
+    if set(inputs.sections) - set(pool):
+        raise MoestError(f"validation context comes from training and validation sections only, not {sorted(set(inputs.sections) - set(pool))}")
     val_targets = [fold.val.section(s)["target"] for s in fold.split.val]
     state = dict(epoch=-1, best_r=-math.inf, best_epoch=-1, bad=0, log=[])
     last = out / "last.pt"
@@ -228,7 +241,7 @@ def train_moest(fold: Fold, mcfg, tcfg: TrainConfig, out, seed: int = 0, device=
     if rank == 0:
         with atomic_path(out / "log.jsonl") as tmp: Path(tmp).write_text("".join(json.dumps(r) + "\n" for r in state["log"]))
     amp = tcfg.amp and dev.type == "cuda"
-    epochs = range(state["epoch"] + 1, tcfg.epochs)
+    epochs = range(state["epoch"] + 1, n_epochs)
     bar = progress(epochs, desc=f"train {out.name}", unit="epoch") if rank == 0 else None
     for epoch in (bar if bar is not None else epochs):
         if state["bad"] >= tcfg.patience: break
@@ -344,7 +357,7 @@ def run_fold(data, dataset: str, out, method: str = "moest", fold: int = 0, fold
     cfg = dict(method=method, label=label, ablation=ablation, dataset=dataset, fold=fd.split.fold, folds=fd.split.folds,
                split_name=split or f"{fd.split.folds}-fold", seed=seed, data=_file_id(data), truth=str(truth) if truth else None,
                encoder=fd.norm.encoder, n_genes=len(fd.genes.selected), split=fd.split.to_dict(), train=asdict(tcfg),
-               model=mcfg.to_dict() if mcfg else None, device=device, world_size=world, status="running",
+               model=mcfg.to_dict() if mcfg else None, inputs=method_inputs(method, mcfg), device=device, world_size=world, status="running",
                moest3d=__version__, command=" ".join(sys.argv))
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
@@ -359,7 +372,8 @@ def run_fold(data, dataset: str, out, method: str = "moest", fold: int = 0, fold
     inputs = SpotData(data, list(fd.table.section), fd.norm, table=fd.table, max_memory_gb=max_memory_gb)
     extra, summary = {}, {}
     if method in MOEST_METHODS:
-        res = train_moest(fd, mcfg, tcfg, out, seed, device, resume, on_step, inputs, log)
+        pool = SpotData(data, fd.split.train + fd.split.val, fd.norm, table=fd.table, max_memory_gb=max_memory_gb)
+        res = train_moest(fd, mcfg, tcfg, out, seed, device, resume, on_step, pool, log)
         if rank != 0: return res
         from moest3d.model import MoESTPlus
         from safetensors.torch import load_file
@@ -372,7 +386,7 @@ def run_fold(data, dataset: str, out, method: str = "moest", fold: int = 0, fold
         b = _fit_baseline_fold(method, fd, seed, tcfg)
         _save_safetensors({k: torch.as_tensor(np.ascontiguousarray(v)) for k, v in b.state().items()}, out / "model.safetensors",
                           {"method": method})
-        preds = {s: {"pred": b.predict(inputs.section(s)["feats"])} for s in fd.split.test}
+        preds = {s: {"pred": b.predict(x["feats"], x["coords"])} for s, x in ((s, inputs.section(s)) for s in fd.split.test)}
         summary = {"baseline": b.info()}
         with open(out / "log.jsonl", "w") as fh: fh.write(json.dumps({"epoch": 0, **json.loads(json.dumps(b.info(), default=float))}) + "\n")
     # scoring: the test counts are read here, after prediction, and only to make targets
@@ -398,11 +412,11 @@ def run_fold(data, dataset: str, out, method: str = "moest", fold: int = 0, fold
 def _fit_baseline_fold(method, fd: Fold, seed: int, tcfg: TrainConfig) -> Baseline:
     "Fit a baseline on the fold's training spots (features → targets), with the validation sections per section."
     tr = fd.train.get(np.arange(len(fd.train)))
-    X, Y = tr["feats"], tr["target"]
+    X, Y, C = tr["feats"], tr["target"], tr["coords"]
     if len(X) > tcfg.baseline_max_spots:
-        keep = np.sort(np.random.default_rng(seed).choice(len(X), tcfg.baseline_max_spots, replace=False)); X, Y = X[keep], Y[keep]
-    val = [(fd.val.section(s)["feats"], fd.val.section(s)["target"]) for s in fd.split.val]
-    return fit_baseline(method, (X, Y), val, seed=seed)
+        keep = np.sort(np.random.default_rng(seed).choice(len(X), tcfg.baseline_max_spots, replace=False)); X, Y, C = X[keep], Y[keep], C[keep]
+    val = [(v["feats"], v["target"], v["coords"]) for v in map(fd.val.section, fd.split.val)]
+    return fit_baseline(method, (X, Y, C), val, seed=seed, **baseline_options(method, fd.norm, len(fd.genes.selected)))
 
 # %% ../nbs/53_train.ipynb #6555c23f
 def train_parser(p: argparse.ArgumentParser):
