@@ -31,6 +31,7 @@ ifeq ($(QUICK),1)
 PRESET    ?= smoke
 FOLDS     ?= 2
 EPOCHS    ?= 3
+MIN_STEPS ?= 0
 METHODS   ?= moest mean ridge
 ABLATIONS ?= no_moe
 RUN       ?= runs/smoke$(if $(filter virtual-morpho,$(DATASET)-$(ENCODER)),,-$(DATASET)-$(ENCODER))
@@ -39,8 +40,9 @@ else
 PRESET    ?= demo
 FOLDS     ?= 3
 EPOCHS    ?= 30
+MIN_STEPS ?= 600
 METHODS   ?= moest moest-original mean ridge mlp knn ridge-pos mlp-pos
-ABLATIONS ?= no_fourier no_sobel_routing no_moe no_grad no_msm no_context
+ABLATIONS ?= no_fourier no_sobel_routing no_moe no_grad no_msm no_context no_target_head
 RUN       ?= runs/$(DATASET)-$(ENCODER)
 FIGDIR    ?= $(if $(filter virtual-morpho,$(DATASET)-$(ENCODER)),figures,$(RUN)/figures)
 endif
@@ -80,7 +82,7 @@ ARGS_prepare  := $(DATASET) $(abspath $(RAW))
 SRC_prepare   := $(wildcard moest3d/prepare.py moest3d/her2st.py moest3d/misar.py moest3d/openst.py moest3d/st.py moest3d/visium.py moest3d/patches.py) moest3d/data.py
 ARGS_extract  := $(ENCODER) $(WEIGHTS)
 SRC_extract   := $(wildcard moest3d/features.py moest3d/encoders.py moest3d/sobel.py) moest3d/data.py
-ARGS_train    := $(DATASET) $(FOLDS) $(EPOCHS) $(SEED) $(N_GENES) $(BATCH_SPOTS)
+ARGS_train    := $(DATASET) $(FOLDS) $(EPOCHS) $(MIN_STEPS) $(SEED) $(N_GENES) $(BATCH_SPOTS)
 SRC_train     := $(wildcard moest3d/train.py moest3d/model.py moest3d/losses.py moest3d/dataset.py moest3d/splits.py \
                    moest3d/baselines.py moest3d/metrics.py moest3d/evaluate.py)
 STAT_train    := $(FEATURES) $(TRUTH)
@@ -126,7 +128,7 @@ TRAIN_DEPS := $(FEATURES) $(TRUTH) $(RUN)/folds.txt $(EXP)/train_fold.ipynb $(ST
 define train
 	@rm -rf $(@D); mkdir -p $(NBRUN); echo "train: $(1)$(if $(2), without $(2)) fold $(3)/$(FOLDS) -> $(@D)"
 	@$(PM) $(EXP)/train_fold.ipynb $(NBRUN)/train_fold-$(notdir $(@D)).ipynb -p data $(FEATURES) -p dataset $(DATASET) \
-	  -p out $(@D) -p method $(1) -p ablation "$(2)" -p fold $(3) -p folds $(FOLDS) -p epochs $(EPOCHS) -p batch_spots $(BATCH_SPOTS) \
+	  -p out $(@D) -p method $(1) -p ablation "$(2)" -p fold $(3) -p folds $(FOLDS) -p epochs $(EPOCHS) -p min_steps $(MIN_STEPS) -p batch_spots $(BATCH_SPOTS) \
 	  -p seed $(SEED) -p n_genes $(N_GENES) -p device $(DEVICE) -p truth "$(TRUTH)" $(QUIET_PM)
 endef
 $(METHOD_RUNS): $(TRAIN)/%/metrics.csv: $(TRAIN_DEPS)

@@ -63,8 +63,8 @@ def bench(method, data, device, epochs, batch_spots, overrides):
     "Train `epochs` epochs of `method` on all spots and predict them all; return a result row."
     table = section_table(data)
     norm = fit_norm(data, list(table.section), table=table, genes=[f"G{j}" for j in range(N_GENES)])
-    sd = SpotData(data, list(table.section), norm, [f"G{j}" for j in range(N_GENES)], table=table)
     cfg = model_config(method, norm, N_GENES, overrides=overrides)
+    sd = SpotData(data, list(table.section), norm, [f"G{j}" for j in range(N_GENES)], table=table, pool_k=cfg.pool_k)
     seed_everything(0)
     model = MoESTPlus(cfg).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
@@ -80,7 +80,7 @@ def bench(method, data, device, epochs, batch_spots, overrides):
             torch.manual_seed(block_seed(0, epoch, bi))
             batch = to_batch(sd.get(b), device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-                out = model(batch["feats"], batch["coords"], batch["morph"], None, batch["sobel_mean"])
+                out = model(batch["feats"], batch["coords"], batch["morph"], None, batch["sobel_mean"], batch.get("ctx"))
             out = {k: (v.float() if torch.is_tensor(v) and v.is_floating_point() else v) for k, v in out.items()}
             loss, _ = total_loss(out, batch, cfg)
             opt.zero_grad(set_to_none=True); loss.backward()
@@ -88,7 +88,7 @@ def bench(method, data, device, epochs, batch_spots, overrides):
             if epoch: spots += len(b)
         if device.type == "cuda": torch.cuda.synchronize()
         if epoch: t_train += time.perf_counter() - t0
-    inputs = SpotData(data, list(table.section), norm, table=table)
+    inputs = SpotData(data, list(table.section), norm, table=table, pool_k=cfg.pool_k)
     t0 = time.perf_counter()
     predict_moest(model, inputs, list(table.section), table, device, eval_spots=4096, context_sections=1)
     if device.type == "cuda": torch.cuda.synchronize()

@@ -19,7 +19,8 @@ __all__ = ['COMMANDS', 'build_parser', 'main']
 COMMANDS = {
     "inspect":  ("moest3d.data",     "validate an H5 file and summarise its sections"),
     "simulate": ("moest3d.simulate", "write the virtual tissue (input H5 + truth file)"),
-    "prepare":  ("moest3d.prepare",  "convert a public release (HER2-ST, MISAR-seq, Open-ST, AnnData/Visium) to an input H5"),
+    "prepare":  ("moest3d.prepare",  "convert a public release (HER2-ST, MISAR-seq, Open-ST, AnnData/Visium, legacy ST) to an input H5"),
+    "register": ("moest3d.register", "align the serial sections of each specimen into one 3D frame (H&E and tissue mask only)"),
     "extract":  ("moest3d.features", "compute visual features and Sobel gradients (UNI, UNI2-h, timm:NAME, morpho)"),
     "train":    ("moest3d.train",    "train one fold of a method and evaluate it on the held-out sections"),
     "evaluate": ("moest3d.evaluate", "compare runs: mean ± sd over folds for every method"),

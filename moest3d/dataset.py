@@ -20,7 +20,8 @@ from .metrics import log1p_normalize
 
 # %% auto #0
 __all__ = ['MORPH_COLUMNS', 'SOBEL_FALLBACK_COLUMNS', 'toy_features', 'section_table', 'gene_stats', 'GeneSets', 'select_genes',
-           'coord_columns', 'read_raw', 'Norm', 'fit_norm', 'SpotData', 'spatial_blocks', 'BlockSampler', 'to_batch']
+           'coord_columns', 'read_raw', 'Norm', 'fit_norm', 'neighbour_index', 'neighbour_pool', 'SpotData',
+           'spatial_blocks', 'BlockSampler', 'to_batch']
 
 # %% ../nbs/50_dataset.ipynb #f5676323
 MORPH_COLUMNS = ("sobel_mean", "sobel_q90", "boundary", "density")
@@ -272,12 +273,31 @@ def _gene_index(all_genes, genes, path) -> np.ndarray:
     if miss: raise DataError(f"{len(miss)} genes of the run are not in gene_names (e.g. {', '.join(miss[:3])})", path, dataset="gene_names")
     return np.array([pos[g] for g in genes])
 
+# %% ../nbs/50_dataset.ipynb #4b90fe98
+def neighbour_index(xy, ks: Sequence[int], idx=None) -> list:
+    "For each k in `ks`: (n, min(k+1, N)) indices of each spot's nearest spots in the plane (itself first) among all N spots of `xy`; `idx`: only these spots."
+    from scipy.spatial import cKDTree
+    xy = np.asarray(xy, np.float64)[:, :2]
+    q = xy if idx is None else xy[np.asarray(idx)]
+    if not len(ks) or not len(xy): return [np.zeros((len(q), 0), np.int64) for _ in ks]
+    kmax = min(max(ks) + 1, len(xy))
+    _, nb = cKDTree(xy).query(q, kmax)
+    nb = np.asarray(nb).reshape(len(q), kmax)
+    return [nb[:, :min(k + 1, len(xy))] for k in ks]
+
+def neighbour_pool(xy, feats, ks: Sequence[int], idx=None) -> np.ndarray:
+    "Mean of `feats` (N, D) over each spot's k nearest spots in the plane (itself included), for each k in `ks`, concatenated: (n, len(ks)·D)."
+    feats = np.asarray(feats, np.float32)
+    parts = [feats[nb].mean(1) for nb in neighbour_index(xy, ks, idx)]
+    return np.concatenate(parts, 1) if parts else np.zeros((len(feats) if idx is None else len(idx), 0), np.float32)
+
 # %% ../nbs/50_dataset.ipynb #8870d14f
 class SpotData:
-    "The spots of some sections, normalised with `norm`; counts/targets restricted to `genes` when given."
+    "The spots of some sections, normalised with `norm`; counts/targets restricted to `genes` when given; `pool_k`: add `ctx`, the image features pooled over each spot's k nearest spots of its section (`neighbour_pool`)."
     def __init__(self, path, sections: Sequence[str], norm: Norm, genes: Sequence[str] | None = None,
-                 table: pd.DataFrame | None = None, in_memory: bool | None = None, max_memory_gb: float = 4.0):
-        self.path, self.sections, self.norm = Path(path), list(sections), norm
+                 table: pd.DataFrame | None = None, in_memory: bool | None = None, max_memory_gb: float = 4.0,
+                 pool_k: Sequence[int] = ()):
+        self.path, self.sections, self.norm, self.pool_k = Path(path), list(sections), norm, tuple(pool_k)
         table = section_table(path) if table is None else table
         tab = table.set_index("section")
         miss = [s for s in self.sections if s not in tab.index]
@@ -296,7 +316,7 @@ class SpotData:
                 for s in self.sections:
                     if "expression" not in f[s]: raise DataError("missing", path, s, "expression")
             d = f[self.sections[0]]["uni_features"].shape[1] if self.sections and "uni_features" in f[self.sections[0]] else norm.feat_dim
-        row_bytes = 4 * (d + norm.coord_dim + norm.morph_dim + 2 + (3 * len(self.gidx) + 2 if self.gidx is not None else 0))
+        row_bytes = 4 * (d * (1 + len(self.pool_k)) + norm.coord_dim + norm.morph_dim + 2 + (3 * len(self.gidx) + 2 if self.gidx is not None else 0))
         self.in_memory = (self.n * row_bytes <= max_memory_gb * 2 ** 30) if in_memory is None else in_memory
         self._cache = [self._read(i, slice(None)) for i in range(len(self.sections))] if self.in_memory else None
 
@@ -308,6 +328,7 @@ class SpotData:
             sec = self.sections[i]
             raw = read_raw(f, sec, spots, self.stage[i])
             out = self.norm.apply(raw)
+            if self.pool_k: out["ctx"] = self._pooled(f, i, spots, out["feats"])
             if self.gidx is not None:
                 ds = f[sec]["expression"]
                 # the library size of the targets is the spot's count over ALL genes of the file (scanpy's normalize_total);
@@ -320,6 +341,18 @@ class SpotData:
                 out["total"] = np.concatenate([c.sum(1) for c in full]).astype(np.float32)
                 out["target"] = log1p_normalize(x, total=out["total"])
         return out
+
+    def _pooled(self, f, i: int, spots, feats) -> np.ndarray:
+        "`neighbour_pool` of section `i` for `spots` (a slice of all, or sorted indices), reading only the neighbours' features."
+        xy = self.coords_um[self.offsets[i]:self.offsets[i + 1]]
+        if isinstance(spots, slice) and spots == slice(None): return neighbour_pool(xy, feats, self.pool_k)
+        idx = np.arange(len(xy))[spots]
+        nbs = neighbour_index(xy, self.pool_k, idx)
+        rows = np.unique(np.concatenate([nb.ravel() for nb in nbs]))
+        raw = read_raw(f, self.sections[i], rows, self.stage[i])
+        fr = self.norm.apply(raw)["feats"]
+        pos = np.searchsorted(rows, np.arange(len(xy)))   # section row -> row of fr (valid for rows read)
+        return np.concatenate([fr[pos[nb]].mean(1) for nb in nbs], 1)
 
     def get(self, idx) -> dict:
         "Arrays for global spot indices `idx` (any order; returned in that order)."
@@ -392,9 +425,9 @@ class BlockSampler:
 
 # %% ../nbs/50_dataset.ipynb #3aea6891
 def to_batch(arrays: dict, device="cpu") -> dict:
-    "Torch tensors of a block: feats, coords, morph, boundary, sobel_mean (+ counts, lib, target when present); the model builds the kNN graph."
+    "Torch tensors of a block: feats, coords, morph, boundary, sobel_mean (+ ctx, counts, lib, target when present); the model builds the kNN graph."
     import torch
     out = {}
-    for name in ("feats", "coords", "morph", "boundary", "sobel_mean", "counts", "lib", "target", "coords_um"):
+    for name in ("feats", "ctx", "coords", "morph", "boundary", "sobel_mean", "counts", "lib", "target", "coords_um"):
         if name in arrays: out[name] = torch.as_tensor(np.asarray(arrays[name], np.float32), device=device)
     return out

@@ -39,7 +39,8 @@ METHOD_LABELS = {"moest": "MoEST+", "moest-original": "3DMoEST (original)", "mea
                  "ridge": "ridge (HEST probe)", "mlp": "MLP", "knn": "k-NN", "ridge-pos": "ridge + position",
                  "mlp-pos": "MLP + position", "oracle": "oracle (noiseless truth)"}
 ABLATION_LABELS = {None: "MoEST+ (full)", "no_fourier": "− Fourier features", "no_sobel_routing": "− Sobel routing",
-                   "no_moe": "− MoE (one expert)", "no_grad": "− coupled gradient", "no_msm": "− MSM", "no_context": "− context"}
+                   "no_moe": "− MoE (one expert)", "no_grad": "− coupled gradient", "no_msm": "− MSM", "no_context": "− context",
+                   "no_target_head": "− target-space head (NB only)"}
 # colour-blind-safe palettes: Okabe & Ito (2008) for a few classes, Paul Tol's "muted" for experts
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 TOL_MUTED = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499", "#DDDDDD")

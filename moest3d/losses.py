@@ -149,6 +149,7 @@ def total_loss(out: dict, batch: dict, cfg) -> tuple:
     t["mse"] = zero
     if cfg.w_mse:
         if batch.get("target") is None: raise MoestError("w_mse > 0 needs the batch's log-normalised `target`")
-        t["mse"] = F.mse_loss(target_prediction(log_rho.float(), cfg.log_panel_frac), batch["target"].float())
+        pred = out["pred"] if out.get("pred") is not None else target_prediction(log_rho.float(), cfg.log_panel_frac)
+        t["mse"] = F.mse_loss(pred.float(), batch["target"].float())
     total = sum(getattr(cfg, f"w_{k}") * v for k, v in t.items())
     return total, {"total": total.detach(), **{k: v.detach() for k, v in t.items()}}

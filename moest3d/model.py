@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import NamedTuple
 
 import torch
@@ -43,6 +43,7 @@ class MoESTConfig:
     fourier_scale: float = 6.0    # initial std of x, y frequencies (coordinates normalised to about [0, 1])
     z_scale: float = 1.0          # initial std of z frequencies
     t_scale: float = 1.0          # initial std of time frequencies (coord_dim 4)
+    pool_k: list = field(default_factory=lambda: [6, 18])  # image features pooled over each spot's k nearest spots of its section (`ctx`)
     context: bool = True          # kNN attention over nearby spots
     context_scope: str = "3d"     # "3d": neighbours in 3D (adjacent sections too); "section": in-plane neighbours only
     context_k: int = 8
@@ -59,6 +60,7 @@ class MoESTConfig:
     msm_ratio: float = 0.2        # fraction masked in training: of the spots ("token", "zero") or of the feature entries ("entries")
     msm_mode: str = "token"       # "token": a spot's feature → learned token; "zero": → 0; "entries": raw feature entries → 0 (original)
     nb_mean: str = "softmax"      # NB mean μ = ℓ·softmax(logits) ("softmax"), or ℓ·softplus(logits) as in the original ("softplus")
+    head: str = "regression"      # the prediction: a linear head on z fitted to the log targets ("regression"), or log1p(1e4·f·ρ) ("proportions")
     log_panel_frac: float = 0.0   # log share of the panel in a spot's counts (`Norm.log_panel_frac`): the target-scale prediction
     align_dim: int = 0            # teacher alignment latent size (0 = off)
     log_lib_init: float = 0.0     # initial bias of the library-size head (e.g. mean training log ℓ)
@@ -71,7 +73,7 @@ class MoESTConfig:
     w_balance: float = 0.01
     w_zloss: float = 0.001
     w_align: float = 0.1
-    w_mse: float = 0.0            # regression on the log-normalised targets beside NB (DESIGN §5, target-space term)
+    w_mse: float = 1.0            # regression on the log-normalised targets beside NB (DESIGN §5, target-space term)
     grad_beta: float = 5.0        # w_ij = exp(-β·max(b_i, b_j))
     grad_k: int = 6               # kNN edges per spot for the gradient losses
     grad_mode: str = "knn"        # "knn" | "random_pairs": truly random pairs of spots of the batch (original)
@@ -88,6 +90,8 @@ class MoESTConfig:
         if self.msm_mode not in ("token", "zero", "entries"): bad(f"msm_mode must be 'token', 'zero' or 'entries', got {self.msm_mode!r}")
         if self.nb_mean not in ("softmax", "softplus"): bad(f"nb_mean must be 'softmax' or 'softplus', got {self.nb_mean!r}")
         if self.context_scope not in ("3d", "section"): bad(f"context_scope must be '3d' or 'section', got {self.context_scope!r}")
+        if self.head not in ("proportions", "regression"): bad(f"head must be 'proportions' or 'regression', got {self.head!r}")
+        if self.head == "regression" and not self.w_mse > 0: bad("head='regression' is fitted by the target-space term: set w_mse > 0")
         if self.grad_mode not in ("knn", "random_pairs"): bad(f"grad_mode must be 'knn' or 'random_pairs', got {self.grad_mode!r}")
         if self.dispatch not in DISPATCHES: bad(f"dispatch must be one of {DISPATCHES}, got {self.dispatch!r}")
         if not 1 <= self.top_k <= self.n_experts: bad(f"top_k={self.top_k} must be between 1 and n_experts={self.n_experts}")
@@ -127,8 +131,8 @@ class MoESTConfig:
 # softplus(output) × ℓ, a scalar mean-Sobel router input, 4 experts, top-1, 20 % of the raw feature entries zeroed,
 # the gradient loss on truly random spot pairs, no context, no target-space term
 ORIGINAL = dict(d_model=256, dropout=0.1, fourier=True, n_fourier=64, fourier_scale=6.0, z_scale=1.0, t_scale=1.0,
-                context=False, moe=True, n_experts=4, top_k=1, router_input="hidden+sobel_mean", router_noise=1.0,
-                msm_ratio=0.2, msm_mode="entries", nb_mean="softplus", w_nb=1.0, w_lib=0.1, w_grad=0.1, w_expr_grad=0.1,
+                pool_k=[], context=False, moe=True, n_experts=4, top_k=1, router_input="hidden+sobel_mean", router_noise=1.0,
+                msm_ratio=0.2, msm_mode="entries", nb_mean="softplus", head="proportions", w_nb=1.0, w_lib=0.1, w_grad=0.1, w_expr_grad=0.1,
                 w_msm=0.5, w_balance=0.01, w_zloss=0.001, w_mse=0.0, grad_mode="random_pairs", grad_beta=5.0, grad_k=6)
 # each ablation switches off one part of MoEST+
 ABLATIONS: dict[str, dict] = {
@@ -137,7 +141,8 @@ ABLATIONS: dict[str, dict] = {
     "no_moe": dict(moe=False),
     "no_grad": dict(w_grad=0.0, w_expr_grad=0.0),
     "no_msm": dict(msm_ratio=0.0),
-    "no_context": dict(context=False),
+    "no_context": dict(context=False, pool_k=[]),
+    "no_target_head": dict(w_mse=0.0, head="proportions"),
 }
 
 # %% ../nbs/40_model.ipynb #becd7e51
@@ -340,6 +345,7 @@ class MoESTPlus(nn.Module):
         d = c.d_model
         self.masker = FeatureMasker(c.feat_dim, c.msm_ratio, c.msm_mode)
         self.feat_proj = nn.Sequential(nn.Linear(c.feat_dim, d), nn.LayerNorm(d))
+        self.ctx_proj = nn.Sequential(nn.Linear(len(c.pool_k) * c.feat_dim, d), nn.LayerNorm(d)) if c.pool_k else None
         self.pos = PositionEncoder(c.coord_dim, d, c.fourier, c.n_fourier, c.fourier_scale, c.z_scale, c.t_scale, c.dropout)
         self.drop = nn.Dropout(c.dropout)
         self.context = KNNContext(d, c.coord_dim, c.context_heads, c.dropout) if c.context else None
@@ -349,6 +355,7 @@ class MoESTPlus(nn.Module):
         self.router = Router(d_router, c.experts, c.k, c.router_noise if c.moe else 0.0)
         self.experts = Experts(d, c.experts, 4, c.dropout, c.dispatch)
         self.gene_head = nn.Linear(d, c.n_genes)
+        self.reg_head = nn.Linear(d, c.n_genes) if c.head == "regression" else None
         self.log_theta = nn.Parameter(torch.full((c.n_genes,), 2.0))
         self.lib_head = mlp(d, d // 2, 1)
         nn.init.constant_(self.lib_head[-1].bias, c.log_lib_init)
@@ -372,13 +379,18 @@ class MoESTPlus(nn.Module):
         m = self.morph_enc(morph.to(h.dtype))
         return m if ri == "morph" else torch.cat([h, m], -1)
 
-    def forward(self, feats, coords, morph=None, neighbors=None, sobel_mean=None) -> dict:
-        "feats (B,D), coords (B,Dc) normalised, morph (B,M), neighbors (B,k) row indices into this batch (-1 = none; None = kNN of coords), sobel_mean (B,)."
+    def forward(self, feats, coords, morph=None, neighbors=None, sobel_mean=None, ctx=None) -> dict:
+        "feats (B,D), coords (B,Dc) normalised, morph (B,M), neighbors (B,k) row indices into this batch (-1 = none; None = kNN of coords), sobel_mean (B,), ctx (B, len(pool_k)·D) pooled neighbourhood features."
         c = self.cfg
         if feats.shape[-1] != c.feat_dim: raise MoestError(f"feats has {feats.shape[-1]} columns, config feat_dim is {c.feat_dim}")
         if coords.shape[-1] != c.coord_dim: raise MoestError(f"coords has {coords.shape[-1]} columns, config coord_dim is {c.coord_dim}")
         v, msm_mask = self.masker(feats)
-        h = self.drop(self.feat_proj(v) + self.pos(coords))
+        h = self.feat_proj(v) + self.pos(coords)
+        if self.ctx_proj is not None:
+            if ctx is None or ctx.shape[-1] != len(c.pool_k) * c.feat_dim:
+                raise MoestError(f"pool_k={c.pool_k} needs ctx (B, {len(c.pool_k) * c.feat_dim}): the pooled neighbourhood features (SpotData(pool_k=...))")
+            h = h + self.ctx_proj(ctx.to(h.dtype))
+        h = self.drop(h)
         if self.context is not None:
             if neighbors is None: neighbors = knn_graph(context_coords(coords.detach(), c.context_scope), c.context_k)
             h = self.context(h, coords, neighbors)
@@ -391,6 +403,7 @@ class MoESTPlus(nn.Module):
         return dict(
             log_rho=F.log_softmax(logits, -1) if log_scale is None else log_scale - log_scale.logsumexp(-1, keepdim=True),
             log_mu_unit=log_scale, log_theta=self.log_theta.clone(),  # an op, so DDP sees the parameter used
+            pred=self.reg_head(z) if self.reg_head is not None else None,
             log_lib=self.lib_head(z).squeeze(-1), g=g,
             gates=ro.gates, expert_idx=ro.idx, z=z,
             recon=self.recon_head(z) if self.recon_head is not None else None, msm_mask=msm_mask,
@@ -401,5 +414,7 @@ def toy_inputs(n: int = 64, cfg: MoESTConfig | None = None, seed: int = 0) -> di
     "Random model inputs of the right shapes for `cfg` (for tests and benchmarks)."
     cfg = cfg or MoESTConfig()
     g = torch.Generator().manual_seed(seed)
-    return dict(feats=torch.randn(n, cfg.feat_dim, generator=g), coords=torch.rand(n, cfg.coord_dim, generator=g),
-                morph=torch.randn(n, cfg.morph_dim, generator=g), sobel_mean=torch.rand(n, generator=g))
+    out = dict(feats=torch.randn(n, cfg.feat_dim, generator=g), coords=torch.rand(n, cfg.coord_dim, generator=g),
+               morph=torch.randn(n, cfg.morph_dim, generator=g), sobel_mean=torch.rand(n, generator=g))
+    if cfg.pool_k: out["ctx"] = torch.randn(n, len(cfg.pool_k) * cfg.feat_dim, generator=g)
+    return out

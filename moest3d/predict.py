@@ -60,8 +60,9 @@ def predict_sections(run: dict, data, sections=None, device: str = "cpu", max_me
     bad = [s for s in sections if s not in names]
     if bad: raise DataError(f"no such section group (file has {', '.join(names)})", data, bad[0])
     _check_encoder(data, names, run["norm"].encoder)
-    inputs = SpotData(data, names, run["norm"], table=table, max_memory_gb=max_memory_gb)  # no genes: no counts
     cfg, model = run["config"], run["model"]
+    pool_k = (cfg.get("model") or {}).get("pool_k", ()) if cfg["method"] in MOEST_METHODS else ()
+    inputs = SpotData(data, names, run["norm"], table=table, max_memory_gb=max_memory_gb, pool_k=pool_k)  # no genes: no counts
     if cfg["method"] in MOEST_METHODS:
         t = TrainConfig(**cfg.get("train", {}))
         out = predict_moest(model.to(device), inputs, sections, table, device, t.eval_spots, t.context_sections, t.amp)
@@ -74,7 +75,7 @@ def predict_sections(run: dict, data, sections=None, device: str = "cpu", max_me
 
 # %% ../nbs/55_predict.ipynb #50d3b3cf
 def to_anndata(run: dict, preds: dict):
-    "One AnnData row per spot: X = log1p(1e4·f·ρ); MoEST adds layers['counts'], obsm['routing'], obs g / pred_library_size / expert."
+    "One AnnData row per spot: X = the prediction on the evaluation scale (log1p-normalised); MoEST adds layers['counts'], obsm['routing'], obs g / pred_library_size / expert."
     import anndata as ad, pandas as pd
     genes = run["genes"]
     secs = list(preds)
@@ -96,7 +97,7 @@ def to_anndata(run: dict, preds: dict):
     c = run["config"]
     a.uns["moest3d"] = {"run": str(run["path"]), "method": c["method"], "label": c.get("label", c["method"]),
                         "dataset": c["dataset"], "fold": int(c["fold"]), "encoder": run["norm"].encoder,
-                        "X": "log1p(1e4 * panel share * predicted proportions) over the selected genes",
+                        "X": "predicted log1p(normalize_total(counts, 1e4)) over the selected genes (the evaluation scale)",
                         "counts": "exp(predicted log library size) * proportions" if "rho" in preds[secs[0]] else "not available for baselines"}
     return a
 

@@ -43,8 +43,8 @@ METHODS = MOEST_METHODS + tuple(BASELINES)
 @dataclass
 class TrainConfig:
     "Optimisation settings of a MoEST run (the model's own settings live in `MoESTConfig`)."
-    epochs: int = 20
-    min_steps: int = 0            # train at least this many optimiser steps (more epochs on small data)
+    epochs: int = 30
+    min_steps: int = 600          # train at least this many optimiser steps: a few hundred spots still get a real schedule
     lr: float = 2e-3
     weight_decay: float = 0.01
     warmup_frac: float = 0.05     # linear warm-up over this fraction of the steps, then cosine decay
@@ -120,6 +120,13 @@ class Fold:
     train: SpotData | None = None
     val: SpotData | None = None
 
+    def load(self, max_memory_gb: float = 4.0, pool_k=()):
+        "Read the training and validation spots (with `ctx` pooled over `pool_k` neighbours when the method uses it)."
+        kw = dict(table=self.table, max_memory_gb=max_memory_gb, pool_k=pool_k)
+        self.train = SpotData(self.data_path, self.split.train, self.norm, self.genes.selected, **kw)
+        self.val = SpotData(self.data_path, self.split.val, self.norm, self.genes.selected, **kw)
+        return self
+
 def prepare_fold(data, dataset: str, fold: int = 0, folds: int | None = None, split: str | None = None, seed: int = 0,
                  n_genes: int = 250, max_memory_gb: float = 4.0, load: bool = True) -> Fold:
     "Split, gene panel and normalisation for one fold (fitted on training sections only), and the training/validation spots."
@@ -131,10 +138,7 @@ def prepare_fold(data, dataset: str, fold: int = 0, folds: int | None = None, sp
     genes = select_genes(data, fit_on, n_genes=n_genes)
     norm = fit_norm(data, fit_on, table=table, genes=genes.selected)
     f = Fold(data, dataset, sp, genes, norm, table)
-    if load:
-        f.train = SpotData(data, sp.train, norm, genes.selected, table=table, max_memory_gb=max_memory_gb)
-        f.val = SpotData(data, sp.val, norm, genes.selected, table=table, max_memory_gb=max_memory_gb)
-    return f
+    return f.load(max_memory_gb) if load else f
 
 # %% ../nbs/53_train.ipynb #faade03d
 def context_of(table, section: str, n_adjacent: int = 1) -> list:
@@ -164,9 +168,9 @@ def predict_moest(model, inputs: SpotData, sections, table=None, device="cpu", e
             if not keep.any(): continue
             x = to_batch(inputs.get(gi), dev)
             with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp and dev.type == "cuda"):
-                o = model(x["feats"], x["coords"], x["morph"], None, x["sobel_mean"])
+                o = model(x["feats"], x["coords"], x["morph"], None, x["sobel_mean"], x.get("ctx"))
             local = gi[keep] - inputs.offsets[si]
-            for k in ("log_rho", "gates", "g", "log_lib"):
+            for k in ("log_rho", "gates", "g", "log_lib") + (("pred",) if o.get("pred") is not None else ()):
                 v = o[k].float()[torch.as_tensor(keep, device=dev)].cpu().numpy()
                 res.setdefault(k, []).append((local, v))
         sec_out = {}
@@ -176,7 +180,7 @@ def predict_moest(model, inputs: SpotData, sections, table=None, device="cpu", e
             sec_out[k] = arr
         rho = np.exp(sec_out.pop("log_rho").astype(np.float64))
         sec_out["rho"] = (rho / rho.sum(1, keepdims=True)).astype(np.float32)
-        sec_out["pred"] = log1p_proportions(sec_out["rho"], panel_frac=inputs.norm.panel_frac)
+        if "pred" not in sec_out: sec_out["pred"] = log1p_proportions(sec_out["rho"], panel_frac=inputs.norm.panel_frac)
         out[sec] = sec_out
     return out
 
@@ -195,6 +199,10 @@ def _set_rng_state(st: dict):
     torch.set_rng_state(st["torch"]); np.random.set_state(st["numpy"]); random.setstate(st["python"])
     if "cuda" in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st["cuda"])
 
+def _mean_target(train: SpotData) -> np.ndarray:
+    "Mean log-normalised target of each gene over the training spots."
+    return np.concatenate([train.section(s)["target"] for s in train.sections]).astype(np.float64).mean(0).astype(np.float32)
+
 def _align_basis(train: SpotData, k: int):
     "PCA of the training targets (the teacher latent for the optional alignment loss)."
     Y = np.concatenate([train.section(s)["target"] for s in train.sections]).astype(np.float64)
@@ -212,6 +220,8 @@ def train_moest(fold: Fold, mcfg, tcfg: TrainConfig, out, seed: int = 0, device=
     dev = torch.device(device)
     seed_everything(seed)
     model = MoESTPlus(mcfg).to(dev)
+    if model.reg_head is not None:   # the regression head starts at the training mean of each gene, as the MLP baseline does
+        with torch.no_grad(): model.reg_head.bias.copy_(torch.as_tensor(_mean_target(fold.train), device=dev))
     ddp = world > 1
     net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[dev.index] if dev.type == "cuda" else None,
                                                     find_unused_parameters=True) if ddp else model
@@ -227,7 +237,7 @@ def train_moest(fold: Fold, mcfg, tcfg: TrainConfig, out, seed: int = 0, device=
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, total, warm, tcfg.min_lr_frac))
     align = _align_basis(fold.train, mcfg.align_dim) if mcfg.align_dim > 0 else None
     pool = fold.split.train + fold.split.val   # while training, no test section may lend its spots as context
-    inputs = inputs or SpotData(fold.data_path, pool, fold.norm, table=fold.table)
+    inputs = inputs or SpotData(fold.data_path, pool, fold.norm, table=fold.table, pool_k=mcfg.pool_k)
     if set(inputs.sections) - set(pool):
         raise MoestError(f"validation context comes from training and validation sections only, not {sorted(set(inputs.sections) - set(pool))}")
     val_targets = [fold.val.section(s)["target"] for s in fold.split.val]
@@ -259,7 +269,7 @@ def train_moest(fold: Fold, mcfg, tcfg: TrainConfig, out, seed: int = 0, device=
                 sync = ddp and j < per_rank - 1
                 with (net.no_sync() if sync else contextlib.nullcontext()):
                     with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp):
-                        o = net(batch["feats"], batch["coords"], batch["morph"], None, batch["sobel_mean"])
+                        o = net(batch["feats"], batch["coords"], batch["morph"], None, batch["sobel_mean"], batch.get("ctx"))
                     o = {k: (v.float() if torch.is_tensor(v) and v.is_floating_point() else v) for k, v in o.items()}
                     loss, terms = total_loss(o, batch, mcfg)
                     (loss / per_rank).backward()
@@ -351,9 +361,11 @@ def run_fold(data, dataset: str, out, method: str = "moest", fold: int = 0, fold
     if device.startswith("cuda") and world > 1: device = f"cuda:{local}"
     if device.startswith("cuda") and not torch.cuda.is_available(): raise MoestError(f"--device {device}: no GPU available")
     t_start = time.time()
-    fd = prepare_fold(data, dataset, fold, folds, split, seed, n_genes, max_memory_gb)
+    fd = prepare_fold(data, dataset, fold, folds, split, seed, n_genes, max_memory_gb, load=False)
     label = method + (f"-{ablation}" if ablation else "")
     mcfg = model_config(method, fd.norm, len(fd.genes.selected), ablation, overrides) if method in MOEST_METHODS else None
+    pool_k = tuple(mcfg.pool_k) if mcfg else ()
+    fd.load(max_memory_gb, pool_k)
     cfg = dict(method=method, label=label, ablation=ablation, dataset=dataset, fold=fd.split.fold, folds=fd.split.folds,
                split_name=split or f"{fd.split.folds}-fold", seed=seed, data=_file_id(data), truth=str(truth) if truth else None,
                encoder=fd.norm.encoder, n_genes=len(fd.genes.selected), split=fd.split.to_dict(), train=asdict(tcfg),
@@ -369,10 +381,10 @@ def run_fold(data, dataset: str, out, method: str = "moest", fold: int = 0, fold
         log(f"{label} | {dataset} fold {fd.split.fold}/{fd.split.folds} ({fd.split.protocol}) | train {len(fd.split.train)} val "
             f"{len(fd.split.val)} test {len(fd.split.test)} sections | {len(fd.genes.selected)} genes | device {device} x{world}")
         if mcfg: log("model config: " + json.dumps(mcfg.to_dict()))
-    inputs = SpotData(data, list(fd.table.section), fd.norm, table=fd.table, max_memory_gb=max_memory_gb)
+    inputs = SpotData(data, list(fd.table.section), fd.norm, table=fd.table, max_memory_gb=max_memory_gb, pool_k=pool_k)
     extra, summary = {}, {}
     if method in MOEST_METHODS:
-        pool = SpotData(data, fd.split.train + fd.split.val, fd.norm, table=fd.table, max_memory_gb=max_memory_gb)
+        pool = SpotData(data, fd.split.train + fd.split.val, fd.norm, table=fd.table, max_memory_gb=max_memory_gb, pool_k=pool_k)
         res = train_moest(fd, mcfg, tcfg, out, seed, device, resume, on_step, pool, log)
         if rank != 0: return res
         from moest3d.model import MoESTPlus
@@ -431,6 +443,7 @@ def train_parser(p: argparse.ArgumentParser):
     p.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--epochs", type=int, default=d.epochs)
+    p.add_argument("--min-steps", type=int, default=d.min_steps, help="at least this many optimiser steps (more epochs on small data)")
     p.add_argument("--n-genes", type=int, default=250, help="highly variable genes selected on the training sections")
     p.add_argument("--ablation", default=None, help="switch one part of MoEST+ off (model.ABLATIONS)")
     p.add_argument("--truth", default=None, help="the simulator's truth file: adds the oracle to the metrics")
@@ -455,7 +468,7 @@ def _init_dist(device: str):
 
 def train_main(args) -> int:
     "Run one fold (or all folds) of one method."
-    tcfg = TrainConfig(epochs=args.epochs, lr=args.lr, batch_spots=args.batch_spots, batch_mode=args.batch_mode,
+    tcfg = TrainConfig(epochs=args.epochs, min_steps=args.min_steps, lr=args.lr, batch_spots=args.batch_spots, batch_mode=args.batch_mode,
                        blocks_per_step=args.blocks_per_step, patience=args.patience)
     if args.threads > 0: torch.set_num_threads(args.threads)
     world = _init_dist(args.device)
