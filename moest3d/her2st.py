@@ -78,17 +78,18 @@ def read_counts(path, section=None) -> pd.DataFrame:
     to_counts(df.to_numpy(), path, section)   # validates; the conversion happens after gene selection
     return df
 
-def read_spots(path, section=None) -> pd.DataFrame:
-    "A spot file indexed by `'{x}x{y}'`, with float columns `pixel_x` (image column) and `pixel_y` (image row)."
+def read_spots(path, section=None, columns=SPOT_COLUMNS) -> pd.DataFrame:
+    "A spot file indexed by `'{x}x{y}'`, with whole x, y and float columns `pixel_x` (image column) and `pixel_y` (image row); `columns` must all be there."
     df = _read_tsv(path, section)
-    missing = [c for c in SPOT_COLUMNS if c not in df.columns]
+    missing = [c for c in columns if c not in df.columns]
     if missing:
         raise DataError(f"missing column(s) {', '.join(missing)} (has: {', '.join(map(str, df.columns))})", path, section)
     if len(df) == 0: raise DataError("no spots (empty spot file)", path, section)
-    xy = df[["x", "y"]].to_numpy(dtype=float)
+    xy = df[["x", "y"]].apply(pd.to_numeric, errors="coerce").to_numpy(float)
     if not np.isfinite(xy).all() or (xy != np.round(xy)).any():
         raise DataError("columns x, y must be whole array coordinates", path, section)
     df.index = [f"{int(x)}x{int(y)}" for x, y in xy]
+    df[["x", "y"]] = xy.astype(int)
     if df.index.duplicated().any(): raise DataError(f"duplicate spots (e.g. {df.index[df.index.duplicated()][0]})", path, section)
     for c in ("pixel_x", "pixel_y"): df[c] = pd.to_numeric(df[c], errors="coerce")
     return df

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .core import DataError, MoestError
 from .data import Section, write_h5
-from .her2st import ST_SPOT_DIAMETER_UM, ST_SPOT_PITCH_UM, _read_tsv, count_genes, read_counts
+from .her2st import ST_SPOT_DIAMETER_UM, ST_SPOT_PITCH_UM, _read_tsv, count_genes, read_counts, read_spots
 from .patches import (check_centres, crop_patches, image_size, open_image, read_gene_list, shared_genes,
                              to_counts, warn)
 
@@ -188,19 +188,8 @@ def toy_st(folder, sections=("S1", "S2", "S3"), z=(100, 120, 130), individuals=(
 
 # %% ../nbs/26_st.ipynb #a33cdfb3
 def read_alignment(path, section=None) -> pd.DataFrame:
-    "An ST spot file (`alignment_table_<name>.tsv`) indexed by `'{x}x{y}'`: whole x, y; float pixel_x, pixel_y; selected 0/1."
-    df = _read_tsv(path, section)
-    missing = [c for c in ALIGNMENT_COLUMNS if c not in df.columns]
-    if missing:
-        raise DataError(f"missing column(s) {', '.join(missing)} (has: {', '.join(map(str, df.columns))})", path, section)
-    if len(df) == 0: raise DataError("no spots (empty spot file)", path, section)
-    xy = df[["x", "y"]].apply(pd.to_numeric, errors="coerce").to_numpy(float)
-    if not np.isfinite(xy).all() or (xy != np.round(xy)).any():
-        raise DataError("columns x, y must be whole array coordinates", path, section)
-    df.index = [f"{int(x)}x{int(y)}" for x, y in xy]
-    df[["x", "y"]] = xy.astype(int)
-    if df.index.duplicated().any(): raise DataError(f"duplicate spots (e.g. {df.index[df.index.duplicated()][0]})", path, section)
-    for c in ("pixel_x", "pixel_y"): df[c] = pd.to_numeric(df[c], errors="coerce")
+    "An ST spot file (`alignment_table_<name>.tsv`) indexed by `'{x}x{y}'`: whole x, y; float pixel_x, pixel_y; selected 0/1 (`her2st.read_spots` plus the `selected` column)."
+    df = read_spots(path, section, ALIGNMENT_COLUMNS)
     sel = pd.to_numeric(df["selected"], errors="coerce")
     if not sel.isin([0, 1]).all():
         raise DataError(f"column selected must be 0 or 1 (spot {df.index[~sel.isin([0, 1])][0]} has {df['selected'][~sel.isin([0, 1])].iloc[0]})", path, section)

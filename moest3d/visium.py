@@ -47,14 +47,39 @@ def visium_sources(raw) -> list[Path]:
     if not found: raise DataError("no .h5ad file or Space Ranger folder (spatial/scalefactors_json.json + *_feature_bc_matrix.h5)", raw)
     return found
 
+def _visium_lowres_only(path, count_file: str, image, pngs: dict):
+    "What `scanpy.read_visium` gives, for a folder with `tissue_lowres_image.png` but no hires PNG (scanpy refuses those)."
+    import scanpy as sc, h5py
+    from matplotlib.image import imread   # as scanpy reads them
+    a = sc.read_visium(path, count_file=count_file, load_images=False)
+    lib = next(iter(a.uns["spatial"].values()))
+    sp = path/"spatial"
+    pos_file = sp/"tissue_positions.csv" if (sp/"tissue_positions.csv").exists() else sp/"tissue_positions_list.csv"
+    if not pos_file.exists(): raise OSError(f"Could not find {pos_file}")
+    pos = pd.read_csv(pos_file, header=0 if pos_file.name == "tissue_positions.csv" else None, index_col=0)
+    pos.columns = ["in_tissue", "array_row", "array_col", "pxl_row_in_fullres", "pxl_col_in_fullres"]
+    a.obs = a.obs.join(pos, how="left")
+    a.obsm["spatial"] = a.obs[["pxl_col_in_fullres", "pxl_row_in_fullres"]].to_numpy()   # (x, y), as scanpy stores it
+    a.obs = a.obs.drop(columns=["pxl_row_in_fullres", "pxl_col_in_fullres"])
+    lib["images"] = {res: imread(str(f)) for res, f in pngs.items() if f.exists()}
+    lib["scalefactors"] = json.loads((sp/"scalefactors_json.json").read_bytes())
+    with h5py.File(path/count_file, "r") as f: attrs = dict(f.attrs)
+    lib["metadata"] = {k: str(attrs[k], "utf-8") if isinstance(attrs[k], bytes) else attrs[k]
+                       for k in ("chemistry_description", "software_version") if k in attrs}
+    if image is not None: lib["metadata"]["source_image_path"] = str(Path(image).resolve())
+    return a
+
 def read_spaceranger(path, image=None):
-    "A Space Ranger folder as AnnData (scanpy.read_visium), with `image` recorded as the full-resolution source."
+    "A Space Ranger folder as AnnData (scanpy.read_visium), with `image` recorded as the full-resolution source; a folder with only `tissue_lowres_image.png` is read too."
     import scanpy as sc
     path = Path(path)
     count_file = "filtered_feature_bc_matrix.h5" if (path/"filtered_feature_bc_matrix.h5").exists() else "raw_feature_bc_matrix.h5"
+    pngs = {res: path/"spatial"/f"tissue_{res}_image.png" for res in ("hires", "lowres")}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try: a = sc.read_visium(path, count_file=count_file, source_image_path=image)
+        try:
+            if pngs["lowres"].exists() and not pngs["hires"].exists(): a = _visium_lowres_only(path, count_file, image, pngs)
+            else: a = sc.read_visium(path, count_file=count_file, source_image_path=image)   # no PNG at all: its error
         except (OSError, KeyError, ValueError) as e: raise DataError(f"not a readable Space Ranger folder ({e})", path) from None
     a.var_names_make_unique()
     return a
@@ -71,7 +96,8 @@ def load_source(src, image=None):
 
 # %% ../nbs/24_visium.ipynb #06315b4a
 def toy_spaceranger(root, n_spots: int = 12, n_genes: int = 6, pixel_size_um: float = 2.0, size=(200, 300),
-                    seed: int = 0, old_positions: bool = False, library_id: str = "toy_visium") -> tuple[Path, Path]:
+                    seed: int = 0, old_positions: bool = False, library_id: str = "toy_visium", hires: bool = True,
+                    marker: int = 2) -> tuple[Path, Path]:
     "Write a tiny Space Ranger `outs/` folder and a full-resolution H&E; return (folder, image path)."
     from PIL import Image
     from moest3d.misar import write_10x_h5
@@ -91,14 +117,14 @@ def toy_spaceranger(root, n_spots: int = 12, n_genes: int = 6, pixel_size_um: fl
                         "pxl_row_in_fullres": list(rows.astype(int)) + [5], "pxl_col_in_fullres": list(cols.astype(int)) + [5]})
     if old_positions: pos.to_csv(root/"spatial"/"tissue_positions_list.csv", header=False, index=False)
     else: pos.to_csv(root/"spatial"/"tissue_positions.csv", index=False)
-    hires, lowres = 0.5, 0.125
-    sf = {"spot_diameter_fullres": VISIUM_SPOT_UM / pixel_size_um, "tissue_hires_scalef": hires,
+    hi_sf, lowres = 0.5, 0.125
+    sf = {"spot_diameter_fullres": VISIUM_SPOT_UM / pixel_size_um, "tissue_hires_scalef": hi_sf,
           "tissue_lowres_scalef": lowres, "fiducial_diameter_fullres": 1.6 * VISIUM_SPOT_UM / pixel_size_um}
     (root/"spatial"/"scalefactors_json.json").write_text(json.dumps(sf))
     img = np.full((H, W, 3), (235, 205, 220), np.uint8)
-    for r, c in zip(rows.astype(int), cols.astype(int)): img[r - 2:r + 3, c - 2:c + 3] = (30, 0, 60)
+    for r, c in zip(rows.astype(int), cols.astype(int)): img[r - marker:r + marker + 1, c - marker:c + marker + 1] = (30, 0, 60)
     full = Image.fromarray(img)
-    full.resize((round(W * hires), round(H * hires)), Image.Resampling.BOX).save(root/"spatial"/"tissue_hires_image.png")
+    if hires: full.resize((round(W * hi_sf), round(H * hi_sf)), Image.Resampling.BOX).save(root/"spatial"/"tissue_hires_image.png")
     full.resize((round(W * lowres), round(H * lowres)), Image.Resampling.BOX).save(root/"spatial"/"tissue_lowres_image.png")
     full.save(root.parent/f"{library_id}_fullres.jpg", quality=95)
     return root, root.parent/f"{library_id}_fullres.jpg"
@@ -127,8 +153,8 @@ def visium_scale(lib, pixel_size_um=None, where=None, name=None) -> float:
         raise DataError("µm per pixel unknown: no scalefactors['spot_diameter_fullres']; give pixel_size_um (--pixel-size-um)", where, name)
     return VISIUM_SPOT_UM / float(d)
 
-def visium_image(lib, image=None, where=None, name=None, strict: bool = False):
-    "(image (H, W, 3) uint8, scale from full-resolution pixels to it, description) of a section."
+def visium_image(lib, image=None, where=None, name=None, strict: bool = False, pixel_size_um=None, patch_um=None):
+    "(image (H, W, 3) uint8, scale from full-resolution pixels to it, description) of a section; `pixel_size_um` (µm per full-resolution pixel) and `patch_um` only word the warning."
     src = image or ((lib or {}).get("metadata", {}) or {}).get("source_image_path")
     if src: return open_image(src, name), 1.0, str(Path(src).name)
     imgs, sf = (lib or {}).get("images", {}), (lib or {}).get("scalefactors", {})
@@ -136,10 +162,16 @@ def visium_image(lib, image=None, where=None, name=None, strict: bool = False):
         if res in imgs:
             k = f"tissue_{res}_scalef"
             if k not in sf: raise DataError(f"uns['spatial'] has a {res} image but no scalefactors['{k}']", where, name)
+            scale = float(sf[k])
+            if not scale > 0: raise DataError(f"scalefactors['{k}'] = {sf[k]} is not positive", where, name)
             msg = f"no full-resolution image (give --image); patches come from the {res} image"
+            if res == "lowres" and pixel_size_um is not None:   # ~10-15 µm per pixel: say how coarse
+                eff = float(pixel_size_um) / scale
+                msg += f" at {eff:.3g} µm per pixel ({float(pixel_size_um):.3g} µm per full-resolution pixel / {k} {scale:.4g})"
+                if patch_um is not None: msg += f": a {float(patch_um):g} µm patch spans {float(patch_um) / eff:.3g} of its pixels"
             if strict: raise DataError(f"{msg} (strict)", where, name)
             warn(f"section {name}: {msg}")
-            return as_rgb_uint8(imgs[res], where, name), float(sf[k]), f"{res} image"
+            return as_rgb_uint8(imgs[res], where, name), scale, f"{res} image"
     raise DataError("no image: give the full-resolution H&E (--image) or keep uns['spatial'][lib]['images']", where, name)
 
 # %% ../nbs/24_visium.ipynb #f8d1ddfd
@@ -160,7 +192,7 @@ def visium_section(a, name: str, mask, genes, src, image=None, pixel_size_um=Non
     if have: expr[:, [j for j, _ in have]] = counts[:, [i for _, i in have]]
     ids = list(map(str, s.obs_names))
     if np.isnan(xy).all(): raise DataError("spot coordinates are all NaN", src, name, "obsm/spatial")
-    img, scale, what = visium_image(lib, image, src, name, strict)
+    img, scale, what = visium_image(lib, image, src, name, strict, pixel_size_um=ps, patch_um=patch_um)
     cen = xy * scale - 0.5 * (1 - scale)
     check_centres(cen, img.shape[1], img.shape[0], src, name, ids=ids)
     patches, padded = crop_patches(img, cen, ps / scale, patch_um, patch_px, desc=name)
