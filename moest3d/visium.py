@@ -18,12 +18,13 @@ from .patches import (adata_counts, as_rgb_uint8, check_centres, crop_patches, o
                              shared_genes, warn)
 
 # %% auto #0
-__all__ = ['VISIUM_SPOT_UM', 'SECTION_KEYS', 'is_spaceranger', 'visium_sources', 'read_spaceranger', 'load_source',
-           'toy_spaceranger', 'visium_scale', 'visium_image', 'visium_section', 'source_sections', 'visium_plan',
-           'iter_anndata', 'prepare_anndata']
+__all__ = ['VISIUM_SPOT_UM', 'VISIUM_PITCH_UM', 'SECTION_KEYS', 'is_spaceranger', 'visium_sources', 'read_spaceranger',
+           'load_source', 'toy_spaceranger', 'lattice_pitch_px', 'visium_scale', 'visium_image', 'visium_section',
+           'source_sections', 'visium_plan', 'iter_anndata', 'prepare_anndata']
 
 # %% ../nbs/24_visium.ipynb #9da745e2
 VISIUM_SPOT_UM = 55.0   # Visium spot diameter
+VISIUM_PITCH_UM = 100.0  # Visium spot centres, centre to centre
 SECTION_KEYS = ("section", "library_id", "sample", "slice")
 
 # %% ../nbs/24_visium.ipynb #e6434a7e
@@ -145,10 +146,27 @@ def _library(a, name: str):
     libs = [v for v in spatial.values() if isinstance(v, dict)]
     return libs[0] if len(libs) == 1 else None
 
-def visium_scale(lib, pixel_size_um=None, where=None, name=None) -> float:
-    "µm per full-resolution pixel: given, else 55 µm / spot_diameter_fullres."
+def lattice_pitch_px(xy) -> float | None:
+    "The centre-to-centre distance (px) of a regular spot lattice: the median nearest-neighbour distance, when at least 80 % of the spots have theirs within 10 % of it (else None: not a lattice, e.g. segmented cells)."
+    from scipy.spatial import cKDTree
+    xy = np.asarray(xy, float)[:, :2]
+    xy = xy[np.isfinite(xy).all(1)]
+    if len(xy) < 7: return None
+    d = cKDTree(xy).query(xy, 2)[0][:, 1]
+    med = float(np.median(d))
+    return med if med > 0 and np.mean(np.abs(d - med) <= 0.1 * med) >= 0.8 else None
+
+def visium_scale(lib, pixel_size_um=None, where=None, name=None, xy=None) -> float:
+    "µm per full-resolution pixel: given; else 55 µm / spot_diameter_fullres, unless the spot lattice at `xy` (100 µm centre to centre) disagrees by over 15 % (then the lattice, with a warning)."
     if pixel_size_um is not None: return float(pixel_size_um)
     d = (lib or {}).get("scalefactors", {}).get("spot_diameter_fullres")
+    pitch = lattice_pitch_px(xy) if xy is not None else None
+    if pitch is not None:
+        ps = VISIUM_PITCH_UM / pitch
+        if d and d > 0 and abs(VISIUM_SPOT_UM / float(d) / ps - 1) > 0.15:   # a Visium sample whose diameter field is off
+            warn(f"section {name}: spot_diameter_fullres implies {VISIUM_SPOT_UM / float(d):.3g} µm per pixel, the spot lattice "
+                 f"({pitch:.1f} px centre to centre = {VISIUM_PITCH_UM:g} µm) {ps:.3g}: using the lattice")
+            return ps
     if d is None or not d > 0:
         raise DataError("µm per pixel unknown: no scalefactors['spot_diameter_fullres']; give pixel_size_um (--pixel-size-um)", where, name)
     return VISIUM_SPOT_UM / float(d)
@@ -184,7 +202,7 @@ def visium_section(a, name: str, mask, genes, src, image=None, pixel_size_um=Non
     s = a[mask]
     xy = np.asarray(s.obsm["spatial"], float)[:, :2]
     lib = _library(a, name)
-    ps = visium_scale(lib, pixel_size_um, src, name)
+    ps = visium_scale(lib, pixel_size_um, src, name, xy)
     counts = adata_counts(s, src, name)
     idx = {g: i for i, g in enumerate(map(str, s.var_names))}
     expr = np.zeros((s.n_obs, len(genes)), np.int32)
