@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -77,8 +78,7 @@ def main(argv=None):
         for k in range(n_folds):
             d = out / "train" / f"{label}-f{k}"
             if (d / "metrics.csv").exists(): continue
-            if d.exists():
-                import shutil; shutil.rmtree(d)   # an interrupted run: start that fold again
+            if d.exists(): shutil.rmtree(d)   # an interrupted run: start that fold again
             c = run_fold(feats, split_ds, d, method=method, ablation=abl, fold=k, folds=args.folds, seed=args.seed,
                          tcfg=TrainConfig(), truth=truth, log=lambda *a: None)
             print(f"{label:>24s} fold {k}: test r {c['test_r']:.4f}  ({c['seconds']} s)", flush=True)

@@ -68,7 +68,10 @@ class RidgeProbe(Baseline):
     name = "ridge"
     def __init__(self, n_components: int = 256, alpha: float | None = None, fourier: dict | None = None):
         self.n_components, self.alpha, self.fourier = n_components, alpha, fourier
-    def fit(self, X, Y, val=(), seed=0, coords=None):
+    def fit(self, X, Y, val=(), seed=0, coords=None): return self._fit(X, Y, seed, coords)
+
+    def _fit(self, X, Y, seed=0, coords=None, factor: float = 1.0):
+        "Fit with alpha = `self.alpha`, or HEST's rule on the design's width × `factor`."
         from sklearn.decomposition import PCA
         from sklearn.linear_model import Ridge
         from sklearn.preprocessing import StandardScaler
@@ -77,7 +80,7 @@ class RidgeProbe(Baseline):
         Xs = sc.transform(X)
         pca = PCA(n_components=min(self.n_components, *X.shape), random_state=seed).fit(Xs)
         Z = np.c_[pca.transform(Xs), _position(self, coords, len(X), fit=True, seed=seed)]
-        alpha = self.alpha if self.alpha is not None else hest_alpha(Z.shape[1], Y.shape[1])
+        alpha = self.alpha if self.alpha is not None else factor * hest_alpha(Z.shape[1], Y.shape[1])
         reg = Ridge(alpha=alpha, fit_intercept=True).fit(Z, Y)
         self.sc_mean, self.sc_scale = sc.mean_, sc.scale_
         self.pca_mean, self.pca_components, self.coef, self.intercept = pca.mean_, pca.components_, reg.coef_, reg.intercept_
@@ -97,15 +100,16 @@ class RidgePosition(RidgeProbe):
     factors = (1, 10, 100, 1000)   # 128 Fourier columns on a few hundred spots overfit at HEST's alpha alone
 
     def fit(self, X, Y, val=(), seed=0, coords=None):
-        if self.alpha is not None or not val: return super().fit(X, Y, seed=seed, coords=coords)
-        base = hest_alpha(min(self.n_components, *np.shape(X)) + 2 * (self.fourier or {}).get("n_freq", 64), np.shape(Y)[1])
-        self.scores = {}
+        if self.alpha is not None or not val: return self._fit(X, Y, seed, coords)
+        scores = {}
         for fac in self.factors:
-            m = RidgePosition(self.n_components, base * fac, self.fourier).fit(X, Y, seed=seed, coords=coords)
-            self.scores[fac] = primary_r([v[1] for v in val], [m.predict(v[0], v[2]) for v in val])
-        fac = max(self.scores, key=lambda f: -np.inf if np.isnan(self.scores[f]) else self.scores[f])
+            self._fit(X, Y, seed, coords, fac)
+            scores[fac] = primary_r([v[1] for v in val], [self.predict(v[0], v[2]) for v in val])
+        fac = max(scores, key=lambda f: -np.inf if np.isnan(scores[f]) else scores[f])
         Xa, Ya, Ca = (np.concatenate([a, *[v[i] for v in val]]) for i, a in enumerate((X, Y, coords)))
-        return super(RidgePosition, RidgePosition(self.n_components, base * fac, self.fourier)).fit(Xa, Ya, seed=seed, coords=Ca)
+        self._fit(Xa, Ya, seed, Ca, fac)
+        self.scores = scores
+        return self
 
 # %% ../nbs/52_baselines.ipynb #7f5aee0e
 class MLPBaseline(Baseline):

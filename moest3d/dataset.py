@@ -19,9 +19,9 @@ from .data import Section, _open, read_gene_names, write_h5
 from .metrics import log1p_normalize
 
 # %% auto #0
-__all__ = ['MORPH_COLUMNS', 'SOBEL_FALLBACK_COLUMNS', 'toy_features', 'section_table', 'gene_stats', 'GeneSets', 'select_genes',
-           'coord_columns', 'read_raw', 'Norm', 'fit_norm', 'neighbour_index', 'neighbour_pool', 'SpotData',
-           'spatial_blocks', 'BlockSampler', 'to_batch']
+__all__ = ['MORPH_COLUMNS', 'SOBEL_FALLBACK_COLUMNS', 'toy_features', 'section_table', 'specimen_stacks', 'gene_stats',
+           'GeneSets', 'select_genes', 'coord_columns', 'read_raw', 'Norm', 'fit_norm', 'neighbour_index',
+           'neighbour_pool', 'SpotData', 'spatial_blocks', 'BlockSampler', 'to_batch']
 
 # %% ../nbs/50_dataset.ipynb #f5676323
 MORPH_COLUMNS = ("sobel_mean", "sobel_q90", "boundary", "density")
@@ -81,6 +81,12 @@ def section_table(path, dataset: str | None = None) -> pd.DataFrame:
                              has_expression="expression" in g))
     if not rows: raise DataError("no section groups", path)
     return pd.DataFrame(rows)
+
+# %% ../nbs/50_dataset.ipynb #52bf8f98
+def specimen_stacks(table: pd.DataFrame) -> dict:
+    "{specimen: its sections in stack order (stage_days, then z_um, then name)}."
+    return {spec: list(t.sort_values(["stage_days", "z_um", "section"], na_position="first").section)
+            for spec, t in table.groupby("specimen", sort=False)}
 
 # %% ../nbs/50_dataset.ipynb #fb6f4e22
 def _row_chunks(n_rows, n_cols, itemsize=4, budget=1 << 26):
@@ -274,14 +280,14 @@ def _gene_index(all_genes, genes, path) -> np.ndarray:
     return np.array([pos[g] for g in genes])
 
 # %% ../nbs/50_dataset.ipynb #4b90fe98
-def neighbour_index(xy, ks: Sequence[int], idx=None) -> list:
-    "For each k in `ks`: (n, min(k+1, N)) indices of each spot's nearest spots in the plane (itself first) among all N spots of `xy`; `idx`: only these spots."
+def neighbour_index(xy, ks: Sequence[int], idx=None, tree=None) -> list:
+    "For each k in `ks`: (n, min(k+1, N)) indices of each spot's nearest spots in the plane (itself first) among all N spots of `xy`; `idx`: only these spots; `tree`: a cKDTree of `xy` already built."
     from scipy.spatial import cKDTree
     xy = np.asarray(xy, np.float64)[:, :2]
     q = xy if idx is None else xy[np.asarray(idx)]
     if not len(ks) or not len(xy): return [np.zeros((len(q), 0), np.int64) for _ in ks]
     kmax = min(max(ks) + 1, len(xy))
-    _, nb = cKDTree(xy).query(q, kmax)
+    _, nb = (tree or cKDTree(xy)).query(q, kmax)
     nb = np.asarray(nb).reshape(len(q), kmax)
     return [nb[:, :min(k + 1, len(xy))] for k in ks]
 
@@ -318,6 +324,7 @@ class SpotData:
             d = f[self.sections[0]]["uni_features"].shape[1] if self.sections and "uni_features" in f[self.sections[0]] else norm.feat_dim
         row_bytes = 4 * (d * (1 + len(self.pool_k)) + norm.coord_dim + norm.morph_dim + 2 + (3 * len(self.gidx) + 2 if self.gidx is not None else 0))
         self.in_memory = (self.n * row_bytes <= max_memory_gb * 2 ** 30) if in_memory is None else in_memory
+        self._trees = {}
         self._cache = [self._read(i, slice(None)) for i in range(len(self.sections))] if self.in_memory else None
 
     def __len__(self): return self.n
@@ -346,13 +353,31 @@ class SpotData:
         "`neighbour_pool` of section `i` for `spots` (a slice of all, or sorted indices), reading only the neighbours' features."
         xy = self.coords_um[self.offsets[i]:self.offsets[i + 1]]
         if isinstance(spots, slice) and spots == slice(None): return neighbour_pool(xy, feats, self.pool_k)
+        from scipy.spatial import cKDTree
         idx = np.arange(len(xy))[spots]
-        nbs = neighbour_index(xy, self.pool_k, idx)
+        if i not in self._trees: self._trees[i] = cKDTree(xy[:, :2])   # streamed blocks of one section share its tree
+        nbs = neighbour_index(xy, self.pool_k, idx, self._trees[i])
         rows = np.unique(np.concatenate([nb.ravel() for nb in nbs]))
         raw = read_raw(f, self.sections[i], rows, self.stage[i])
         fr = self.norm.apply(raw)["feats"]
         pos = np.searchsorted(rows, np.arange(len(xy)))   # section row -> row of fr (valid for rows read)
         return np.concatenate([fr[pos[nb]].mean(1) for nb in nbs], 1)
+
+    def subset(self, sections: Sequence[str]) -> "SpotData":
+        "The same data restricted to `sections` (a subset, in the order given), sharing what was already read: nothing is read again."
+        import copy
+        miss = [s for s in sections if s not in self.sections]
+        if miss: raise MoestError(f"subset: sections {miss} are not in this SpotData ({', '.join(self.sections)})")
+        ix = [self.sections.index(s) for s in sections]
+        out = copy.copy(self)
+        out.sections, out.n_per = list(sections), self.n_per[ix]
+        out.offsets = np.r_[0, np.cumsum(out.n_per)]; out.n = int(out.offsets[-1])
+        out.sec_of = np.repeat(np.arange(len(ix)), out.n_per)
+        out.group, out.stage = self.group[ix], [self.stage[i] for i in ix]
+        out.coords_um = np.concatenate([self.coords_um[self.offsets[i]:self.offsets[i + 1]] for i in ix]) if ix else np.zeros((0, 3))
+        out._trees = {j: self._trees[i] for j, i in enumerate(ix) if i in self._trees}
+        out._cache = [self._cache[i] for i in ix] if self.in_memory else None
+        return out
 
     def get(self, idx) -> dict:
         "Arrays for global spot indices `idx` (any order; returned in that order)."

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .core import DataError, MoestError, atomic_path, progress
 from .data import _open
-from .dataset import section_table
+from .dataset import section_table, specimen_stacks
 
 # %% auto #0
 __all__ = ['spot_spacing', 'rasterise', 'rigid_matrix', 'apply_matrix', 'Alignment', 'align_pair', 'mask_dice',
@@ -79,6 +79,7 @@ def _ncc(a, b, w) -> float:
 
 def align_pair(fixed_xy, fixed_val, moving_xy, moving_val, allow_flip: bool = True, coarse_step: float = 4.0) -> Alignment:
     "The rotation (and flip) and translation that best overlay `moving` on `fixed`, from spot positions (the tissue mask) and per-spot image darkness."
+    from scipy import ndimage
     from skimage.registration import phase_cross_correlation
     fixed_xy, moving_xy = np.asarray(fixed_xy, float)[:, :2], np.asarray(moving_xy, float)[:, :2]
     pitch = min(spot_spacing(fixed_xy), spot_spacing(moving_xy)) / 2
@@ -96,7 +97,6 @@ def align_pair(fixed_xy, fixed_val, moving_xy, moving_val, allow_flip: bool = Tr
         mimg = rasterise(apply_matrix(M0, moving_xy), mval, pitch, half, spacing)
         shift, _, _ = phase_cross_correlation(fimg, mimg, upsample_factor=4, normalization=None)
         dy, dx = shift
-        from scipy import ndimage
         moved = ndimage.shift(mimg, (dy, dx), order=1, mode="constant")
         s = _ncc(fimg, moved, (fimg > 0) | (moved > 0))
         return s, (dx * pitch, dy * pitch)
@@ -152,8 +152,7 @@ def register_sections(path, allow_flip: bool = True, quiet: bool = False, common
         print("register: no patches in the file: aligning tissue masks only (run it on `prepare`'s output to use the H&E)")
     first_ref = None
     v = lambda k: dark[k] if dark[k] is not None else np.ones(len(xy[k]))
-    for spec, t in table.groupby("specimen", sort=False):
-        order = list(t.sort_values(["stage_days", "z_um", "section"], na_position="first").section)
+    for spec, order in specimen_stacks(table).items():
         ref = order[len(order) // 2]
         mats[ref] = np.eye(3) if not (common and first_ref) else align_pair(xy[first_ref], v(first_ref), xy[ref], v(ref), allow_flip).matrix
         first_ref = first_ref or ref
@@ -179,8 +178,7 @@ def register(path, out, allow_flip: bool = True, quiet: bool = False, common: bo
     if out.is_dir(): raise MoestError(f"--out {out} is a directory; give a file name such as {out / 'registered.h5'}")
     mats, quality = register_sections(path, allow_flip, quiet, common)
     ref_of, first = {}, None
-    for spec, t in section_table(path).groupby("specimen", sort=False):
-        order = list(t.sort_values(["stage_days", "z_um", "section"], na_position="first").section)
+    for order in specimen_stacks(section_table(path)).values():
         first = first or order[len(order) // 2]
         for s in order: ref_of[s] = first if common else order[len(order) // 2]
     with atomic_path(out) as tmp:

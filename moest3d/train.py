@@ -25,7 +25,7 @@ from . import __version__
 from .baselines import BASELINES, Baseline, fit_baseline
 from .core import DataError, MoestError, atomic_path, progress, seed_everything
 from .data import read_gene_names
-from .dataset import (BlockSampler, GeneSets, Norm, SpotData, fit_norm, section_table, select_genes,
+from .dataset import (BlockSampler, GeneSets, Norm, SpotData, fit_norm, section_table, select_genes, specimen_stacks,
                              spatial_blocks, to_batch)
 from .evaluate import tidy_metrics, write_run_metrics, fold_values
 from .metrics import log1p_means, log1p_proportions, primary_r
@@ -73,7 +73,7 @@ def model_config(method: str, norm: Norm, n_genes: int, ablation: str | None = N
 
 def method_inputs(method: str, mcfg=None) -> list:
     "What `method` sees of a spot: image (features, morphology), position (coordinates), neighbours (other spots' images)."
-    if method in MOEST_METHODS: return ["image", "position"] + (["neighbours"] if mcfg is None or mcfg.context else [])
+    if method in MOEST_METHODS: return ["image", "position"] + (["neighbours"] if mcfg is None or mcfg.context or mcfg.pool_k else [])
     return list(BASELINES[method].inputs)
 
 def baseline_options(method: str, norm: Norm, n_genes: int) -> dict:
@@ -143,8 +143,7 @@ def prepare_fold(data, dataset: str, fold: int = 0, folds: int | None = None, sp
 # %% ../nbs/53_train.ipynb #faade03d
 def context_of(table, section: str, n_adjacent: int = 1) -> list:
     "`section` and its `n_adjacent` nearest sections on each side in z within its specimen."
-    t = table[table.specimen == table.set_index("section").loc[section, "specimen"]].sort_values(["stage_days", "z_um", "section"], na_position="first")
-    names = list(t.section); i = names.index(section)
+    names = specimen_stacks(table)[table.set_index("section").loc[section, "specimen"]]; i = names.index(section)
     return [section] + [s for s in names[max(0, i - n_adjacent):i + n_adjacent + 1] if s != section]
 
 @torch.no_grad()
@@ -384,7 +383,7 @@ def run_fold(data, dataset: str, out, method: str = "moest", fold: int = 0, fold
     inputs = SpotData(data, list(fd.table.section), fd.norm, table=fd.table, max_memory_gb=max_memory_gb, pool_k=pool_k)
     extra, summary = {}, {}
     if method in MOEST_METHODS:
-        pool = SpotData(data, fd.split.train + fd.split.val, fd.norm, table=fd.table, max_memory_gb=max_memory_gb, pool_k=pool_k)
+        pool = inputs.subset(fd.split.train + fd.split.val)   # the validation-context pool: no test section, nothing read twice
         res = train_moest(fd, mcfg, tcfg, out, seed, device, resume, on_step, pool, log)
         if rank != 0: return res
         from moest3d.model import MoESTPlus
