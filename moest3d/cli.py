@@ -13,7 +13,7 @@ import sys
 from .core import MoestError
 
 # %% auto #0
-__all__ = ['COMMANDS', 'build_parser', 'main']
+__all__ = ['COMMANDS', 'Parser', 'build_parser', 'main']
 
 # %% ../nbs/02_cli.ipynb #67254a07
 COMMANDS = {
@@ -28,10 +28,15 @@ COMMANDS = {
     "figures":  ("moest3d.figures",  "draw the paper's figures and tables from runs"),
 }
 
+class Parser(argparse.ArgumentParser):
+    "An argparse parser whose usage errors are one line on stderr (exit status 2), not the whole usage block."
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     "The top-level parser; only `command`'s module is imported to add its arguments."
     from moest3d import __version__
-    p = argparse.ArgumentParser(prog="moest3d", description="3D spatial gene expression from H&E, position and morphology (MoEST+).")
+    p = Parser(prog="moest3d", description="3D spatial gene expression from H&E, position and morphology (MoEST+).")
     p.add_argument("--version", action="version", version=f"moest3d {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name, (mod, help) in COMMANDS.items():
@@ -40,11 +45,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return p
 
 def main(argv=None) -> int:
-    "Run the CLI; a `MoestError` becomes one line on stderr and exit status 1."
+    "Run the CLI and return its exit status: 0 done, 1 a `MoestError` (bad data or options), 2 a usage error, 130 interrupted."
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if not a.startswith("-")), None)
     p = build_parser(command if command in COMMANDS else None)
-    args = p.parse_args(argv)
+    try: args = p.parse_args(argv)
+    except SystemExit as e: return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)  # usage error, --help, --version
     if args.command is None:
         p.print_help()
         return 0

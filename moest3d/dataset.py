@@ -127,9 +127,18 @@ class GeneSets:
     @classmethod
     def load(cls, path): return cls(**json.loads(Path(path).read_text()))
 
-def select_genes(path, train_sections: Sequence[str], n_genes: int = 250, min_frac: float = 0.01, n_report: int = 50) -> GeneSets:
-    "Top `n_genes` highly variable genes on the training sections, plus the top-`n_report` highly expressed / variable of them."
+def select_genes(path, train_sections: Sequence[str], n_genes: int = 250, min_frac: float = 0.01, n_report: int = 50,
+                 panel: Sequence[str] | None = None) -> GeneSets:
+    "Top `n_genes` highly variable genes on the training sections (or a fixed `panel`, in its order), plus the top-`n_report` highly expressed / variable of them."
     st = gene_stats(path, train_sections)
+    if panel is not None:
+        miss = [g for g in panel if g not in set(st.gene)]
+        if miss: raise DataError(f"{len(miss)} of the {len(panel)} panel genes are not in gene_names (e.g. {', '.join(miss[:3])})", path, dataset="gene_names")
+        sel = st.set_index("gene").loc[list(panel)].reset_index()
+        rank = sel.sort_values(["var", "gene"], ascending=[False, True])
+        heg = sel.sort_values(["mean", "gene"], ascending=[False, True]).gene.head(n_report)
+        return GeneSets(list(sel.gene), list(heg), list(rank.gene.head(n_report)), list(train_sections),
+                        f"fixed panel of {len(sel)} genes; reporting subsets ranked on training sections")
     st = st[st.frac >= min_frac]
     if st.empty: raise DataError(f"no gene is expressed in {min_frac:.0%} of the training spots", path, dataset="expression")
     sel = st.sort_values(["var", "gene"], ascending=[False, True]).head(n_genes)
@@ -187,6 +196,7 @@ class Norm:
     encoder: str = ""
     fitted_on: list = field(default_factory=list)
     log_panel_frac: float = 0.0   # mean log share of the panel in a spot's counts (all genes): predictions log1p(1e4·f·ρ)
+    target_sum: str = "file"      # targets log1p(1e4·x/Σx): Σ over all genes of the file ("file") or over the panel ("panel", Hist2ST's)
 
     @property
     def panel_frac(self) -> float: return float(np.exp(self.log_panel_frac))
@@ -224,8 +234,10 @@ class Norm:
 
 # %% ../nbs/50_dataset.ipynb #27576303
 def fit_norm(path, train_sections: Sequence[str], table: pd.DataFrame | None = None, genes: Sequence[str] | None = None,
-             coord_dim: int | None = None, max_quantile_spots: int = 200_000, seed: int = 0, isotropic_z: bool = True) -> Norm:
+             coord_dim: int | None = None, max_quantile_spots: int = 200_000, seed: int = 0, isotropic_z: bool = True,
+             target_sum: str = "file") -> Norm:
     "Fit coordinate (min and span, to about [0, 1]), feature, morphology, boundary and library-size statistics on the training sections (read by chunks)."
+    if target_sum not in ("file", "panel"): raise MoestError(f"target_sum must be 'file' or 'panel', got {target_sum!r}")
     table = section_table(path) if table is None else table
     tab = table.set_index("section")
     coord_dim = coord_dim or coord_columns(table)
@@ -269,7 +281,7 @@ def fit_norm(path, train_sections: Sequence[str], table: pd.DataFrame | None = N
                 q(cols.index("boundary")) if "boundary" in cols else [0.0, 1.0],
                 q(cols.index("sobel_mean")) if "sobel_mean" in cols else [0.0, 1.0],
                 float(ll.mean()) if len(ll) else 0.0, float(max(ll.std(), 1e-6)) if len(ll) else 1.0,
-                enc, list(train_sections), float(lf.mean()) if len(lf) else 0.0)
+                enc, list(train_sections), float(lf.mean()) if len(lf) and target_sum == "file" else 0.0, target_sum)
     return norm
 
 def _gene_index(all_genes, genes, path) -> np.ndarray:
@@ -346,7 +358,7 @@ class SpotData:
                 out["counts"] = x.astype(np.float32)
                 out["lib"] = out["counts"].sum(1)
                 out["total"] = np.concatenate([c.sum(1) for c in full]).astype(np.float32)
-                out["target"] = log1p_normalize(x, total=out["total"])
+                out["target"] = log1p_normalize(x, total=out["total"] if self.norm.target_sum == "file" else None)
         return out
 
     def _pooled(self, f, i: int, spots, feats) -> np.ndarray:

@@ -18,8 +18,8 @@ from .metrics import gene_metrics, pooled_pearson
 
 # %% auto #0
 __all__ = ['METRICS', 'GENE_SETS', 'COLUMNS', 'tidy_metrics', 'fold_values', 'run_label', 'find_runs', 'load_runs', 'compare',
-           'paired_differences', 'comparison_table', 'to_markdown', 'to_text', 'write_run_metrics', 'evaluate_parser',
-           'evaluate_main']
+           'paired_differences', 'comparison_table', 'to_markdown', 'to_text', 'protocol_line', 'write_run_metrics',
+           'evaluate_parser', 'evaluate_main']
 
 # %% ../nbs/54_evaluate.ipynb #f5b1633c
 METRICS = ("pearson", "pearson_pooled", "spearman", "mse", "mae", "constant")
@@ -70,8 +70,10 @@ def load_runs(root) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows, vals = [], []
     for r in runs:
         cfg = json.loads((r / "config.json").read_text())
+        sp = cfg.get("split") or {}
         rows.append(dict(run=str(r), label=run_label(cfg), dataset=cfg.get("dataset"), fold=cfg.get("fold"), folds=cfg.get("folds"),
-                         seed=cfg.get("seed"), split=cfg.get("split_name"), inputs="+".join(cfg.get("inputs") or [])))
+                         seed=cfg.get("seed"), split=cfg.get("split_name"), inputs="+".join(cfg.get("inputs") or []),
+                         protocol=sp.get("protocol", ""), note=sp.get("note", "")))
         df = pd.read_csv(r / "metrics.csv")
         df["run"] = str(r)
         vals.append(df)
@@ -156,6 +158,18 @@ def to_text(t: pd.DataFrame) -> str:
     fmt = lambda xs: "  ".join(x.ljust(n) for x, n in zip(xs, w)).rstrip()
     return "\n".join([fmt(cols), fmt(["-" * n for n in w])] + [fmt(b) for b in body])
 
+# %% ../nbs/54_evaluate.ipynb #4fd7c6f1
+def protocol_line(runs: pd.DataFrame) -> str:
+    "One line naming the runs' protocol(s) and fold count, and what their split notes warn of (e.g. a held-out patient's other sections in training)."
+    protos = [p for p in dict.fromkeys(runs.get("protocol", pd.Series(dtype=str)).fillna("")) if p]
+    folds = sorted({int(f) for f in runs.folds.dropna()}) if "folds" in runs else []
+    txt = f"protocol: {' / '.join(protos) or 'unknown'}" + (f" ({', '.join(map(str, folds))} folds)" if folds else "")
+    notes = runs.get("note", pd.Series(dtype=str)).fillna("")
+    if notes.str.contains("were in training").any(): txt += "; each held-out section's patient had its other sections in training"
+    unused = {n.split("not used: ")[1].split(" (")[0] for n in notes if "not used: " in n}
+    if unused: txt += f"; not used: {'; '.join(sorted(unused))}"
+    return txt
+
 # %% ../nbs/54_evaluate.ipynb #146a3a97
 def write_run_metrics(run_dir, df: pd.DataFrame):
     "Write `metrics.csv` atomically."
@@ -175,7 +189,7 @@ def evaluate_main(args) -> int:
     tab = comparison_table(cmp, fv, runs, ref)
     with atomic_path(root / "comparison.csv") as tmp: cmp.to_csv(tmp, index=False)
     ds = runs.dataset.iloc[0]
-    head = (f"{len(runs)} runs of {ds} in {root}; mean ± sd over folds; r = per-gene Pearson within each test section"
+    head = (f"{len(runs)} runs of {ds} in {root}; {protocol_line(runs)}; mean ± sd over folds; r = per-gene Pearson within each test section"
             + (f"; Δr = paired per-fold difference to {ref}, mean ± standard error" if ref else ""))
     with atomic_path(root / "comparison.md") as tmp:
         Path(tmp).write_text(f"# Method comparison ({ds})\n\n{head}.\n\n{to_markdown(tab)}\n")

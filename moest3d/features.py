@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .core import DataError, MoestError, progress
+from .core import DataError, MoestError, check_out, progress
 from .data import H5Writer, Section, chunk_shape, compression_opts, list_sections, read_attrs, read_gene_names, read_section
 from .encoders import MorphoEncoder, get_encoder
 from .sobel import SobelDescriptor, to_image, work_size
@@ -226,7 +226,9 @@ def extract(inp, out=None, encoder="morpho", weights=None, device="cpu", batch_s
     inp = Path(inp)
     if not inp.exists(): raise DataError("file not found", inp)
     if not inplace and out is None: raise MoestError("give --out FILE (or --inplace to write into the input file)")
-    if not inplace and Path(out).resolve() == inp.resolve(): raise MoestError(f"--out {out} is the input file; use --inplace to write into it")
+    if not inplace:
+        try: check_out(out, {"--in": inp}, example="features.h5")
+        except MoestError as e: raise MoestError(f"{e}, or use --inplace to write into the input") from None
     todo = check_patches(inp)
     dev = parse_device(device)
     precision = precision or ("bf16" if dev.type == "cuda" else "fp32")

@@ -21,7 +21,7 @@ from . import __version__
 from .core import DataError, MoestError, atomic_path, sha256_file
 from .data import list_sections, read_attrs, read_gene_names, read_section
 from .dataset import section_table
-from .evaluate import compare, comparison_table, find_runs, load_runs, run_label, to_markdown
+from .evaluate import compare, comparison_table, find_runs, load_runs, protocol_line, run_label, to_markdown
 from .metrics import log1p_normalize
 
 # %% auto #0
@@ -122,6 +122,10 @@ class Study:
     def fold_values(self) -> pd.DataFrame:
         "One value per (method, fold, gene_set, metric) over every run (`evaluate.load_runs`)."
         return self._loaded[0]
+    @cached_property
+    def protocol(self) -> str:
+        "The runs' protocol in one line (`evaluate.protocol_line`): every figure prints it."
+        return protocol_line(self._loaded[1])
     @cached_property
     def comparison(self) -> pd.DataFrame:
         "mean ± sd over folds (`evaluate.compare`): method, gene_set, metric, mean, sd, n_folds."
@@ -921,8 +925,7 @@ TABLES = {
 }
 
 def _table_note(study: Study) -> str:
-    n = sorted(study.table.folds.unique())
-    return (f"mean ± sd over folds ({', '.join(map(str, n))}-fold, held-out sections); r = Pearson per gene within each held-out "
+    return (f"{study.protocol}; mean ± sd over folds; r = Pearson per gene within each held-out "
             "section, averaged over genes, then sections; genes chosen on training sections only")
 
 def draw(study: Study, name: str, out, command: str = "", **params) -> list[Path]:
@@ -931,7 +934,10 @@ def draw(study: Study, name: str, out, command: str = "", **params) -> list[Path
     if name not in FIGURES and name not in TABLES:
         raise MoestError(f"unknown figure {name!r}; choose from {', '.join([*FIGURES, *TABLES])}")
     with plt.rc_context(STYLE):
-        if name in FIGURES: paths = save_figure(FIGURES[name][0](study, **params), out, name)
+        if name in FIGURES:
+            fig = FIGURES[name][0](study, **params)
+            fig.text(0.01, 0.0, study.protocol, fontsize=6, color="dimgrey", ha="left", va="top")   # what was held out, on every figure
+            paths = save_figure(fig, out, name)
         else:
             tab, num = TABLES[name][0](study, **params)
             paths = save_table(tab, num, out, name, TABLES[name][1], _table_note(study))
@@ -962,8 +968,8 @@ def write_manifest(out) -> Path:
 # %% ../nbs/60_figures.ipynb #72f939b9
 def check_folds(data, dataset: str, folds: int, out=None):
     "0 when `data` splits into `folds` folds (each fold's sections then go to `out` and stdout), else the reason it cannot."
-    from moest3d.splits import fold_split
-    try: splits = [fold_split(data, dataset, fold=k, folds=folds) for k in range(folds)]
+    from moest3d.splits import make_split
+    try: splits = [make_split(section_table(data, dataset), dataset, fold=k, folds=folds) for k in range(folds)]
     except MoestError as e:
         return (f"{data} ({len(list_sections(data))} section(s)) cannot be split into {folds} folds: {e}. "
                 "Prepare and extract are done; training and the figures need more sections (the whole release as RAW) or fewer FOLDS.")

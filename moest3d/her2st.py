@@ -20,7 +20,8 @@ from .patches import (check_centres, crop_patches, image_size, open_image, read_
 # %% auto #0
 __all__ = ['HER2ST_PIXEL_UM', 'ST_SPOT_PITCH_UM', 'ST_SPOT_DIAMETER_UM', 'HER2ST_Z_SPACING_UM', 'SPOT_COLUMNS', 'parse_section',
            'section_paths', 'list_her2st_sections', 'count_genes', 'read_counts', 'read_spots', 'find_image',
-           'toy_her2st', 'grid_pixel_size', 'her2st_section', 'her2st_plan', 'iter_her2st', 'prepare_her2st']
+           'toy_her2st', 'grid_pixel_size', 'her2st_section', 'read_cluster_labels', 'her2st_plan', 'iter_her2st',
+           'prepare_her2st']
 
 # %% ../nbs/21_her2st.ipynb #5538e472
 HER2ST_PIXEL_UM = {"A": 0.92, **{p: 0.69 for p in "BCDEFGH"}}  # µm per full-resolution pixel of the release's JPGs
@@ -42,7 +43,7 @@ def section_paths(raw, name: str) -> dict:
     "Where a section's counts, spot file and image folder are in the release layout."
     raw, (patient, _) = Path(raw), parse_section(name)
     return {"counts": raw/"ST-cnts"/f"{name}.tsv.gz", "spots": raw/"ST-spotfiles"/f"{name}_selection.tsv",
-            "image_dir": raw/"ST-imgs"/patient/name}
+            "image_dir": raw/"ST-imgs"/patient/name, "labels": raw/"ST-cluster-lbl"/f"{name}-cluster-annotation.tsv.gz"}
 
 def list_her2st_sections(raw) -> list[str]:
     "Section names with a count file in `raw/ST-cnts`, in patient then serial order."
@@ -186,7 +187,18 @@ def her2st_section(raw, name: str, genes, pixel_size_um=None, z_spacing_um: floa
                  spot_file_extra_rows=n_spot_rows - len(spots))
     data = dict(expression=expr, coords_3d=coords, patches=patches, padded=padded,
                 spot_ids=np.array(spots.index, dtype=object), pixel_xy=centres)
+    lab = read_cluster_labels(paths["labels"], name)
+    if lab is not None: data["labels"] = np.array([lab.get(i, "") for i in spots.index], dtype=object)   # figures only
     return Section(name, data, attrs)
+
+def read_cluster_labels(path, section=None) -> dict | None:
+    "{spot id 'XxY': label} from the release's `ST-cluster-lbl/<name>-cluster-annotation.tsv.gz` (array x, y and label columns), or None when absent."
+    path = Path(path)
+    if not path.exists(): return None
+    t = _read_tsv(path, section)
+    miss = [c for c in ("x", "y", "label") if c not in t.columns]
+    if miss: raise DataError(f"lacks column(s) {', '.join(miss)} (expected the release's x, y, label)", path, section)
+    return {f"{int(x)}x{int(y)}": str(l) for x, y, l in zip(t.x, t.y, t.label)}
 
 # %% ../nbs/21_her2st.ipynb #09774df0
 def _choose_sections(available: list[str], wanted, where) -> list[str]:

@@ -182,14 +182,21 @@ def array_buffer(shape, dtype, dir=None, max_bytes: int = 1 << 30):
 
 # %% ../nbs/20_patches.ipynb #488cea86
 def read_gene_list(path) -> list[str]:
-    "Gene names from a `.npy` array or a text file (one per line); `DataError` if missing, empty or duplicated."
+    "Gene names from a `.npy` string array or a text file (one per line); `DataError` if missing, pickled, empty or duplicated."
     path = Path(path)
     if not path.is_file(): raise DataError("gene list file not found", path)
     if path.suffix == ".npy":
-        try: genes = [str(g) for g in np.load(path, allow_pickle=False).ravel()]
-        except ValueError:  # object arrays of str need pickle; a gene list from a trusted release
-            genes = [str(g) for g in np.load(path, allow_pickle=True).ravel()]
-        except OSError as e: raise DataError(f"not a readable .npy file ({e})", path) from None
+        try: a = np.load(path, allow_pickle=False)   # never unpickle: loading a pickle can run arbitrary code
+        except ValueError as e:
+            if "pickle" not in str(e): raise DataError(f"not a readable .npy file ({e})", path) from None
+            raise DataError("holds pickled Python objects, which are not loaded (unpickling can run code); save the list as a plain "
+                            "string array, np.save(path, np.array(genes, dtype=str)), or as a text file with one gene per line", path) from None
+        except (OSError, EOFError) as e: raise DataError(f"not a readable .npy file ({e})", path) from None
+        if not isinstance(a, np.ndarray) or a.dtype.kind not in "US":
+            what = "an .npz archive" if not isinstance(a, np.ndarray) else f"a {a.dtype} array"
+            raise DataError(f"holds {what}, not gene names; save the list as a plain string array or a text file with one gene per line", path)
+        try: genes = [g.decode("utf-8") if isinstance(g, bytes) else str(g) for g in a.ravel()]
+        except UnicodeDecodeError: raise DataError("gene names are not UTF-8 bytes", path) from None
     else:
         try: lines = path.read_text(encoding="utf-8").splitlines()
         except UnicodeDecodeError: raise DataError("not a UTF-8 text file (expected one gene name per line)", path) from None

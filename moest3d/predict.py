@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .core import DataError, MoestError, atomic_path
+from .core import DataError, MoestError, atomic_path, check_out
 from .data import _open
 from .dataset import GeneSets, Norm, SpotData, section_table
 from .train import MOEST_METHODS, TrainConfig, predict_moest
@@ -111,12 +111,13 @@ def write_h5ad(adata, out):
 def predict_parser(p: argparse.ArgumentParser):
     p.add_argument("--data", required=True, help="features H5 of the new slides (expression not needed)")
     p.add_argument("--checkpoint", required=True, help="a run folder written by `moest3d train`")
-    p.add_argument("--out", required=True, help="output .h5ad")
+    p.add_argument("--out", required=True, help="output .h5ad (not the --data file, not inside the --checkpoint folder)")
     p.add_argument("--sections", nargs="*", default=None, help="only these sections (default all)")
     p.add_argument("--device", default="cpu")
 
 def predict_main(args) -> int:
     "Predict every spot of the file's sections and write an AnnData."
+    check_out(args.out, {"--data": args.data, "--checkpoint": args.checkpoint}, example="predictions.h5ad")
     if args.device.startswith("cuda") and not torch.cuda.is_available(): raise MoestError(f"--device {args.device}: no GPU available")
     run = load_run(args.checkpoint)
     preds = predict_sections(run, args.data, args.sections, args.device)

@@ -10,7 +10,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from .core import DataError, MoestError
+from .core import DataError, MoestError, check_out
 from .patches import PrepareWarning
 
 # %% auto #0
@@ -33,9 +33,9 @@ def prepare(dataset: str, raw, out, sections=None, genes=None, patch_um: float =
     if patch_px < 8: raise MoestError(f"--patch-px must be at least 8, got {patch_px}")
     raw, out = Path(raw), Path(out)
     if not raw.exists(): raise DataError("not found", raw)
-    if out.is_dir(): raise MoestError(f"--out {out} is a directory; give a file name such as {out/'input.h5'}")
-    if genes is not None and not isinstance(genes, (list, tuple)) and not Path(genes).is_file():
-        raise DataError("gene list file not found", genes)
+    gene_file = genes if genes is not None and not isinstance(genes, (list, tuple)) else None
+    check_out(out, {"--raw": raw, "--genes": gene_file, "--image": opts.get("image")}, example="input.h5")
+    if gene_file is not None and not Path(gene_file).is_file(): raise DataError("gene list file not found", gene_file)
     common = dict(sections=sections, genes=genes, patch_um=patch_um, patch_px=patch_px, strict=strict)
     if dataset == "her2st":
         from moest3d.her2st import prepare_her2st, HER2ST_Z_SPACING_UM
@@ -63,7 +63,7 @@ def prepare_parser(p: argparse.ArgumentParser):
                         "st: an STUtility sample sheet (CSV/TSV: samples, spotfiles, imgs, z, individual), or a folder of "
                         "<name>.tsv + alignment_table_<name>.tsv + <name>.jpg; "
                         "anndata: an .h5ad, a Space Ranger outs/ folder, or a folder of those")
-    p.add_argument("--out", required=True, metavar="H5", help="the input H5 to write (atomically)")
+    p.add_argument("--out", required=True, metavar="H5", help="the input H5 to write (atomically; not an input file, not inside a --raw folder)")
     p.add_argument("--sections", nargs="+", metavar="S", help="only these sections (her2st: also patient letters, e.g. B; st: also individuals)")
     p.add_argument("--genes", metavar="FILE", help="gene panel, .npy or text one per line (default: genes in every section)")
     p.add_argument("--patch-um", type=float, default=112.0, metavar="UM", help="patch width in µm (default 112)")

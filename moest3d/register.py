@@ -15,13 +15,14 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from .core import DataError, MoestError, atomic_path, progress
+from .core import DataError, MoestError, atomic_path, check_out, progress
 from .data import _open
 from .dataset import section_table, specimen_stacks
 
 # %% auto #0
 __all__ = ['spot_spacing', 'rasterise', 'rigid_matrix', 'apply_matrix', 'Alignment', 'align_pair', 'mask_dice',
-           'nearest_distance', 'register_sections', 'register', 'register_parser', 'register_main']
+           'nearest_distance', 'label_agreement', 'register_sections', 'register', 'plot_stack', 'register_parser',
+           'register_main']
 
 # %% ../nbs/27_register.ipynb #91e39dae
 def spot_spacing(xy) -> float:
@@ -140,6 +141,19 @@ def _darkness(f, section: str) -> np.ndarray | None:
     out = np.concatenate([np.asarray(ds[i:i + 2048, a:b, a:b], np.float32).mean((1, 2, 3)) for i in range(0, ds.shape[0], 2048)])
     return 1.0 - out / 255.0
 
+def _labels(f, section: str) -> np.ndarray | None:
+    "The per-spot `labels` of a section as str ('' = none), or None when the file has none."
+    if "labels" not in f[section]: return None
+    return np.array([v.decode() if isinstance(v, bytes) else str(v) for v in f[section]["labels"][...]])
+
+def label_agreement(a_xy, a_lab, b_xy, b_lab) -> float:
+    "Fraction of labelled spots of `b` whose nearest labelled spot of `a` (in the plane) has the same label."
+    from scipy.spatial import cKDTree
+    ka, kb = np.asarray(a_lab) != "", np.asarray(b_lab) != ""
+    if not ka.any() or not kb.any(): return float("nan")
+    _, j = cKDTree(np.asarray(a_xy, float)[ka, :2]).query(np.asarray(b_xy, float)[kb, :2])
+    return float((np.asarray(a_lab)[ka][j] == np.asarray(b_lab)[kb]).mean())
+
 def register_sections(path, allow_flip: bool = True, quiet: bool = False, common: bool = False) -> tuple[dict, pd.DataFrame]:
     "({section: 3×3 matrix raw µm → registered µm}, quality table) for every specimen of an H5, from coordinates and patches only; `common`: also bring every specimen into the first one's frame (one organ, several individuals)."
     path = Path(path)
@@ -148,6 +162,7 @@ def register_sections(path, allow_flip: bool = True, quiet: bool = False, common
     with _open(path) as f:
         xy = {s: np.asarray(f[s]["coords_raw" if "coords_raw" in f[s] else "coords_3d"][:, :2], np.float64) for s in table.section}
         dark = {s: _darkness(f, s) for s in table.section}
+        labs = {s: _labels(f, s) for s in table.section}
     if not quiet and any(v is None for v in dark.values()):
         print("register: no patches in the file: aligning tissue masks only (run it on `prepare`'s output to use the H&E)")
     first_ref = None
@@ -167,6 +182,9 @@ def register_sections(path, allow_flip: bool = True, quiet: bool = False, common
             rows.append(dict(specimen=spec, pair=f"{a}/{b}", dice_before=mask_dice(xy[a], xy[b]), dice_after=mask_dice(ra, rb),
                              nn_um_before=nearest_distance(xy[b], xy[a]), nn_um_after=nearest_distance(rb, ra),
                              spacing_um=spot_spacing(xy[a])))
+            if labs[a] is not None and labs[b] is not None:   # a check only: labels never move a section
+                rows[-1].update(labels_before=label_agreement(xy[a], labs[a], xy[b], labs[b]),
+                                labels_after=label_agreement(ra, labs[a], rb, labs[b]))
     return mats, pd.DataFrame(rows)
 
 # %% ../nbs/27_register.ipynb #5662099e
@@ -174,8 +192,7 @@ def register(path, out, allow_flip: bool = True, quiet: bool = False, common: bo
     "Write `out`: a copy of `path` with `coords_3d` in the registered frame (raw coordinates in `coords_raw`); returns the quality table."
     path, out = Path(path), Path(out)
     if not path.is_file(): raise DataError("not found", path)
-    if out.exists() and out.resolve() == path.resolve(): raise MoestError(f"--out {out} is the input file; write the registered copy elsewhere")
-    if out.is_dir(): raise MoestError(f"--out {out} is a directory; give a file name such as {out / 'registered.h5'}")
+    check_out(out, {"--data": path}, example="registered.h5")
     mats, quality = register_sections(path, allow_flip, quiet, common)
     ref_of, first = {}, None
     for order in specimen_stacks(section_table(path)).values():
@@ -193,6 +210,37 @@ def register(path, out, allow_flip: bool = True, quiet: bool = False, common: bo
                 g.attrs["registered_to"] = ref_of[s]
     return quality
 
+# %% ../nbs/27_register.ipynb #b0029005
+def plot_stack(path, quality: pd.DataFrame | None = None):
+    "A matplotlib figure: per specimen, the tissue outlines of its sections overlaid in their raw coordinates (left) and registered (right)."
+    import matplotlib.pyplot as plt
+    table = section_table(path)
+    stacks = specimen_stacks(table)
+    fig, axes = plt.subplots(len(stacks), 2, figsize=(8, 3.9 * len(stacks)), squeeze=False)
+    with _open(path) as f:
+        for row, (spec, order) in zip(axes, stacks.items()):
+            if any("coords_raw" not in f[s] for s in order): raise DataError("has no coords_raw: plot a `moest3d register` output", path, order[0])
+            for ax, key, when in ((row[0], "coords_raw", "before"), (row[1], "coords_3d", "after")):
+                xys = [np.asarray(f[s][key][:, :2], np.float64) for s in order]
+                pitch = min(map(spot_spacing, xys)) / 2
+                c = np.concatenate(xys).mean(0)
+                half = int(np.ceil(max(np.abs(x - c).max() for x in xys) / pitch)) + 4
+                ext = (c[0] - half * pitch, c[0] + half * pitch, c[1] - half * pitch, c[1] + half * pitch)
+                for i, xy in enumerate(xys):   # each section's tissue mask (spots as discs of the spacing), filled and outlined
+                    m = (rasterise(xy - c, np.ones(len(xy)), pitch, half, 2 * pitch) > 0).astype(float)
+                    col = plt.cm.tab10(i % 10)
+                    ax.contourf(m, levels=[0.5, 1.5], colors=[col], alpha=0.12, extent=ext, origin="lower")
+                    ax.contour(m, levels=[0.5], colors=[col], linewidths=1.1, extent=ext, origin="lower")
+                    ax.plot([], [], color=col, label=order[i])
+                q = quality[quality.specimen == spec] if quality is not None and len(quality) else None
+                dice = f", Dice {q[f'dice_{when}'].mean():.2f}" if q is not None and len(q) else ""
+                ax.set_title(f"{spec or 'stack'}: {when} registration{dice}", fontsize=9)
+                ax.set_aspect("equal"); ax.set_ylim(ext[3], ext[2]); ax.set_xlim(ext[0], ext[1]); ax.tick_params(labelsize=6)
+                ax.set_xlabel("x (µm)", fontsize=7); ax.set_ylabel("y (µm)", fontsize=7)
+            row[1].legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    fig.tight_layout()
+    return fig
+
 # %% ../nbs/27_register.ipynb #61cb96ce
 def register_parser(p: argparse.ArgumentParser):
     "Add `moest3d register`'s arguments to `p`."
@@ -200,6 +248,7 @@ def register_parser(p: argparse.ArgumentParser):
     p.add_argument("--out", required=True, metavar="H5", help="the registered copy to write (atomically)")
     p.add_argument("--no-flip", action="store_true", help="do not consider mirrored sections")
     p.add_argument("--common-frame", action="store_true", help="also align every specimen onto the first one (several individuals of one organ)")
+    p.add_argument("--plot", default=None, metavar="PNG", help="also draw the stack before and after (`plot_stack`) into this image")
 
 def register_main(args) -> int:
     "Register every specimen's sections and print the quality table."
@@ -207,5 +256,12 @@ def register_main(args) -> int:
     with pd.option_context("display.width", 160):
         print(q.round({"dice_before": 3, "dice_after": 3, "nn_um_before": 1, "nn_um_after": 1, "spacing_um": 1}).to_string(index=False))
     print(f"registered {args.data} -> {args.out}; Dice of neighbouring sections {q.dice_before.mean():.3f} -> {q.dice_after.mean():.3f}, "
-          f"median nearest-spot distance {q.nn_um_before.median():.0f} -> {q.nn_um_after.median():.0f} µm")
+          f"median nearest-spot distance {q.nn_um_before.median():.0f} -> {q.nn_um_after.median():.0f} µm"
+          + (f"; nearest spot of the neighbouring section has the same label {q.labels_before.mean():.3f} -> {q.labels_after.mean():.3f}"
+             if "labels_after" in q else ""))
+    if args.plot:
+        import matplotlib; matplotlib.use("Agg")
+        fig = plot_stack(args.out, q)
+        with atomic_path(args.plot) as tmp: fig.savefig(tmp, dpi=130, format=Path(args.plot).suffix[1:] or "png")
+        print(f"stack before/after: {args.plot}")
     return 0

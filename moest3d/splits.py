@@ -14,17 +14,29 @@ from .core import MoestError
 from .dataset import section_table
 
 # %% auto #0
-__all__ = ['DATASETS', 'DEFAULT_FOLDS', 'split_units', 'assign_folds', 'Split', 'make_split', 'fold_split']
+__all__ = ['DATASETS', 'DEFAULT_FOLDS', 'PROTOCOLS', 'HIST2ST_SECTIONS', 'default_protocol', 'split_units', 'assign_folds',
+           'Split', 'make_split', 'fold_split']
 
 # %% ../nbs/51_splits.ipynb #ea56e18a
 DATASETS = ("virtual", "her2st", "misar", "openst", "st")
 DEFAULT_FOLDS = {"virtual": 5, "misar": 4, "openst": 5, "her2st": None, "st": None}  # None: one fold per unit
+PROTOCOLS = ("patient", "section", "hist2st")
+# the sorted HER2-ST release names [1:33] (Hist2ST's `samples = names[1:33]`): A2..A6, B1..G3; A1 and H1..H3 are left out
+HIST2ST_SECTIONS = tuple([f"A{i}" for i in range(2, 7)] + [f"{p}{i}" for p in "BCD" for i in range(1, 7)]
+                         + [f"{p}{i}" for p in "EFG" for i in range(1, 4)])
 
-def split_units(table: pd.DataFrame, dataset: str) -> dict:
-    "Units that stay whole, in a fixed order: {unit: [sections]} (patients for HER2-ST, sections otherwise)."
+def default_protocol(dataset: str) -> str:
+    "The protocol a dataset is split by unless told otherwise: `patient` for HER2-ST, `section` for the others."
     if dataset not in DATASETS: raise MoestError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
+    return "patient" if dataset == "her2st" else "section"
+
+def split_units(table: pd.DataFrame, dataset: str, protocol: str | None = None) -> dict:
+    "Units that stay whole, in a fixed order: {unit: [sections]} (patients under `patient`, sections otherwise)."
+    protocol = protocol or default_protocol(dataset)
+    if protocol not in PROTOCOLS: raise MoestError(f"unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}")
     t = table.sort_values(["specimen", "stage_days", "z_um", "section"], na_position="first")
-    if dataset == "her2st":
+    if protocol == "hist2st": t = t[t.section.isin(HIST2ST_SECTIONS)].sort_values("section")
+    if protocol == "patient":
         return {p: list(t.section[t.patient == p]) for p in sorted(t.patient.unique())}
     return {s: [s] for s in t.section}
 
@@ -61,6 +73,7 @@ class Split:
     test: list
     test_units: list = field(default_factory=list)
     seed: int = 0
+    note: str = ""        # what a reader of the numbers must know (e.g. the held-out patient's other sections trained)
 
     def to_dict(self) -> dict: return asdict(self)
 
@@ -86,13 +99,39 @@ def _inner_val(table, dataset, units, train_units, val_frac, rng) -> tuple:
     return train, val
 
 # %% ../nbs/51_splits.ipynb #77c47827
+def _describe(dataset, protocol, folds, n_units, split) -> str:
+    "The protocol's name as runs, logs and figures print it."
+    if split is not None: return f"{split} by {'patient' if protocol == 'patient' else 'section'}"
+    unit = "patient" if protocol == "patient" else "section"
+    if protocol == "hist2st": return "hist2st: leave-one-section-out over the 32 Hist2ST sections" if folds == n_units else f"hist2st: {folds} folds of sections"
+    if dataset == "openst" and protocol == "section": return "held-out interior sections"
+    if folds == n_units and (dataset == "her2st" or protocol != default_protocol(dataset)): return f"leave-one-{unit}-out"
+    return unit
+
+def _note(table: pd.DataFrame, dataset: str, protocol: str, test: list, train: list, val: list, excluded: list) -> str:
+    "HER2-ST under a section protocol: say which patients of the test sections had other sections in training (or validation)."
+    parts = []
+    if protocol in ("section", "hist2st") and dataset == "her2st":
+        pat = table.set_index("section").patient
+        for p in sorted({pat[s] for s in test}):
+            seen = [s for s in train + val if pat[s] == p]
+            if seen: parts.append(f"patient {p}'s other sections {', '.join(seen)} were in training")
+    if excluded: parts.append(f"not used: {', '.join(excluded)} (outside the {protocol} section list)")
+    return "; ".join(parts)
+
 def make_split(table: pd.DataFrame, dataset: str, fold: int = 0, folds: int | None = None, split: str | None = None,
-               seed: int = 0, val_frac: float = 0.15) -> Split:
-    "The sections of fold `fold` of `folds` (or of a single `split='90/10'`) under `dataset`'s protocol, with an inner validation split."
-    units = split_units(table, dataset)
+               seed: int = 0, val_frac: float = 0.15, protocol: str | None = None) -> Split:
+    "The sections of fold `fold` of `folds` (or of a single `split='90/10'`) under `protocol` (default: the dataset's), with an inner validation split."
+    protocol = protocol or default_protocol(dataset)
+    units = split_units(table, dataset, protocol)
+    if not units: raise MoestError(f"protocol {protocol}: none of the data's sections ({', '.join(list(table.section)[:5])}, ...) is on its list")
+    if protocol == "patient" and len(units) < 2 and split is None:
+        raise MoestError(f"leave-one-patient-out needs at least 2 patients; the data hold 1 ({next(iter(units))}, sections "
+                         f"{', '.join(next(iter(units.values())))}): use --protocol section")
+    used = [s for u in units.values() for s in u]
+    excluded = [s for s in table.section if s not in used]
     sizes = {u: int(table.set_index("section").loc[s, "n_spots"].sum()) for u, s in units.items()}
     testable = _testable(table, dataset, units)
-    protocol = {"her2st": "patient", "openst": "held-out interior sections"}.get(dataset, "section")
     if split is not None:
         try: tr, te = (float(x) for x in split.split("/"))
         except ValueError: raise MoestError(f"--split must look like 90/10, got {split!r}") from None
@@ -102,19 +141,21 @@ def make_split(table: pd.DataFrame, dataset: str, fold: int = 0, folds: int | No
         test_units, n = [], 0
         while order and n < frac * sum(sizes.values()) and len(units) - len(test_units) > 2:
             u = order.pop(0); test_units.append(u); n += sizes[u]
-        fold, folds, protocol = 0, 1, f"{split} by {'patient' if dataset == 'her2st' else 'section'}"
+        fold, folds = 0, 1
     else:
-        folds = folds or DEFAULT_FOLDS[dataset] or len(testable)
+        folds = folds or (DEFAULT_FOLDS[dataset] if protocol == default_protocol(dataset) else None) or len(testable)
         if not 0 <= fold < folds: raise MoestError(f"--fold {fold} is outside 0..{folds - 1}")
-        groups = assign_folds(testable, folds, sizes, balance=(dataset == "her2st" and folds < len(testable)))
+        groups = assign_folds(testable, folds, sizes, balance=(protocol == "patient" and folds < len(testable)))
         test_units = groups[fold]
-        if dataset == "her2st" and folds == len(testable): protocol = "leave-one-patient-out"
     train_units = [u for u in units if u not in test_units]
     rng = np.random.default_rng([seed, fold])
     train, val = _inner_val(table, dataset, units, train_units, val_frac, rng)
     test = [s for u in test_units for s in units[u]]
-    return Split(dataset, protocol, fold, folds, train, val, test, list(test_units), seed).check()
+    name = _describe(dataset, protocol, folds, len(testable), split)
+    return Split(dataset, name, fold, folds, train, val, test, list(test_units), seed,
+                 _note(table, dataset, protocol, test, train, val, excluded)).check()
 
 def fold_split(path, dataset: str, **kwargs) -> Split:
-    "`make_split` on the sections of a features H5."
-    return make_split(section_table(path, dataset), dataset, **kwargs)
+    "`make_split` on the sections of a features H5 (its errors name the file)."
+    try: return make_split(section_table(path, dataset), dataset, **kwargs)
+    except MoestError as e: raise MoestError(f"{path}: {e}") from None

@@ -29,12 +29,13 @@ from .dataset import (BlockSampler, GeneSets, Norm, SpotData, fit_norm, section_
                              spatial_blocks, to_batch)
 from .evaluate import tidy_metrics, write_run_metrics, fold_values
 from .metrics import log1p_means, log1p_proportions, primary_r
-from .splits import DATASETS, Split, make_split
+from .patches import read_gene_list
+from .splits import DATASETS, PROTOCOLS, Split, make_split
 
 # %% auto #0
 __all__ = ['MOEST_METHODS', 'METHODS', 'TrainConfig', 'model_config', 'method_inputs', 'baseline_options', 'parse_overrides',
-           'lr_factor', 'block_seed', 'dist_info', 'Fold', 'prepare_fold', 'context_of', 'predict_moest', 'train_moest',
-           'read_truth', 'write_predictions', 'run_fold', 'train_parser', 'train_main']
+           'lr_factor', 'block_seed', 'dist_info', 'Fold', 'gene_panel', 'prepare_fold', 'context_of', 'predict_moest',
+           'train_moest', 'read_truth', 'write_predictions', 'run_fold', 'train_parser', 'train_main']
 
 # %% ../nbs/53_train.ipynb #25f9e71e
 MOEST_METHODS = ("moest", "moest-original")
@@ -127,17 +128,27 @@ class Fold:
         self.val = SpotData(self.data_path, self.split.val, self.norm, self.genes.selected, **kw)
         return self
 
+def gene_panel(genes, protocol: str | None = None) -> list | None:
+    "The fixed gene panel of a run: a list, a `.npy`/text file (`read_gene_list`), or None (select genes); `hist2st` requires one."
+    panel = read_gene_list(genes) if isinstance(genes, (str, Path)) else (None if genes is None else list(genes))
+    if protocol == "hist2st" and panel is None:
+        raise MoestError("--protocol hist2st needs --genes: Hist2ST's 785-gene panel (her_hvg_cut_1000.npy, as in its repository)")
+    return panel
+
 def prepare_fold(data, dataset: str, fold: int = 0, folds: int | None = None, split: str | None = None, seed: int = 0,
-                 n_genes: int = 250, max_memory_gb: float = 4.0, load: bool = True) -> Fold:
+                 n_genes: int = 250, max_memory_gb: float = 4.0, load: bool = True, protocol: str | None = None,
+                 genes=None) -> Fold:
     "Split, gene panel and normalisation for one fold (fitted on training sections only), and the training/validation spots."
     data = Path(data)
     if dataset not in DATASETS: raise MoestError(f"unknown --dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
+    panel = gene_panel(genes, protocol)
     table = section_table(data, dataset)
-    sp = make_split(table, dataset, fold=fold, folds=folds, split=split, seed=seed)
+    try: sp = make_split(table, dataset, fold=fold, folds=folds, split=split, seed=seed, protocol=protocol)
+    except MoestError as e: raise MoestError(f"{data}: {e}") from None
     fit_on = sp.train + sp.val
-    genes = select_genes(data, fit_on, n_genes=n_genes)
-    norm = fit_norm(data, fit_on, table=table, genes=genes.selected)
-    f = Fold(data, dataset, sp, genes, norm, table)
+    gsets = select_genes(data, fit_on, n_genes=n_genes, panel=panel)
+    norm = fit_norm(data, fit_on, table=table, genes=gsets.selected, target_sum="panel" if protocol == "hist2st" else "file")
+    f = Fold(data, dataset, sp, gsets, norm, table)
     return f.load(max_memory_gb) if load else f
 
 # %% ../nbs/53_train.ipynb #faade03d
@@ -187,7 +198,14 @@ def predict_moest(model, inputs: SpotData, sections, table=None, device="cpu", e
 def _save_safetensors(state: dict, path, metadata=None):
     from safetensors.torch import save_file
     state = {k: v.detach().cpu().contiguous() for k, v in state.items()}
-    with atomic_path(path) as tmp: save_file(state, str(tmp), metadata=metadata)
+    with atomic_path(path) as tmp:
+        save_file(state, str(tmp), metadata=metadata)
+        with open(tmp, "r+b") as f:   # safetensors writes __metadata__ in hash order: sort it, so equal runs give equal bytes
+            n = int.from_bytes(f.read(8), "little"); head = json.loads(f.read(n))
+            if "__metadata__" in head: head["__metadata__"] = dict(sorted(head["__metadata__"].items()))
+            b = json.dumps(head, separators=(",", ":"), ensure_ascii=False).encode()
+            if len(b) > n: raise MoestError(f"{path}: safetensors header grew while sorting its metadata")
+            f.seek(8); f.write(b.ljust(n, b" "))
 
 def _rng_state() -> dict:
     st = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
@@ -345,7 +363,7 @@ def _write_json(path, obj):
 def run_fold(data, dataset: str, out, method: str = "moest", fold: int = 0, folds: int | None = None, split: str | None = None,
              seed: int = 0, n_genes: int = 250, ablation: str | None = None, truth=None, device: str = "cpu",
              resume: bool = False, tcfg: TrainConfig | None = None, overrides: dict | None = None, on_step=None,
-             max_memory_gb: float = 4.0, log=print) -> dict:
+             max_memory_gb: float = 4.0, log=print, protocol: str | None = None, genes=None) -> dict:
     "Train `method` on one fold and evaluate it on the held-out sections; returns the run's summary (also in config.json)."
     tcfg = tcfg or TrainConfig()
     out = Path(out)
@@ -360,25 +378,28 @@ def run_fold(data, dataset: str, out, method: str = "moest", fold: int = 0, fold
     if device.startswith("cuda") and world > 1: device = f"cuda:{local}"
     if device.startswith("cuda") and not torch.cuda.is_available(): raise MoestError(f"--device {device}: no GPU available")
     t_start = time.time()
-    fd = prepare_fold(data, dataset, fold, folds, split, seed, n_genes, max_memory_gb, load=False)
+    fd = prepare_fold(data, dataset, fold, folds, split, seed, n_genes, max_memory_gb, load=False, protocol=protocol, genes=genes)
     label = method + (f"-{ablation}" if ablation else "")
     mcfg = model_config(method, fd.norm, len(fd.genes.selected), ablation, overrides) if method in MOEST_METHODS else None
     pool_k = tuple(mcfg.pool_k) if mcfg else ()
     fd.load(max_memory_gb, pool_k)
     cfg = dict(method=method, label=label, ablation=ablation, dataset=dataset, fold=fd.split.fold, folds=fd.split.folds,
                split_name=split or f"{fd.split.folds}-fold", seed=seed, data=_file_id(data), truth=str(truth) if truth else None,
-               encoder=fd.norm.encoder, n_genes=len(fd.genes.selected), split=fd.split.to_dict(), train=asdict(tcfg),
+               encoder=fd.norm.encoder, n_genes=len(fd.genes.selected), protocol=fd.split.protocol,
+               gene_panel=str(genes) if isinstance(genes, (str, Path)) else (f"{len(genes)} genes given" if genes is not None else None),
+               target_sum=fd.norm.target_sum, split=fd.split.to_dict(), train=asdict(tcfg),
                model=mcfg.to_dict() if mcfg else None, inputs=method_inputs(method, mcfg), device=device, world_size=world, status="running",
                moest3d=__version__, command=" ".join(sys.argv))
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
         if resume and (out / "config.json").exists():
             old = json.loads((out / "config.json").read_text())
-            for k in ("method", "dataset", "fold", "folds", "seed", "split", "model", "n_genes"):
+            for k in ("method", "dataset", "fold", "folds", "seed", "split", "model", "n_genes", "target_sum"):
                 if old.get(k) != cfg.get(k): raise MoestError(f"--resume: {out} was run with a different {k} ({old.get(k)!r})")
         _write_json(out / "config.json", cfg); fd.genes.save(out / "genes.json"); fd.norm.save(out / "norm.json")
         log(f"{label} | {dataset} fold {fd.split.fold}/{fd.split.folds} ({fd.split.protocol}) | train {len(fd.split.train)} val "
             f"{len(fd.split.val)} test {len(fd.split.test)} sections | {len(fd.genes.selected)} genes | device {device} x{world}")
+        if fd.split.note: log(f"note: {fd.split.note}")
         if mcfg: log("model config: " + json.dumps(mcfg.to_dict()))
     inputs = SpotData(data, list(fd.table.section), fd.norm, table=fd.table, max_memory_gb=max_memory_gb, pool_k=pool_k)
     extra, summary = {}, {}
@@ -438,6 +459,10 @@ def train_parser(p: argparse.ArgumentParser):
     p.add_argument("--fold", default="0", help="fold index, or 'all' to run every fold into OUT/fold<k>")
     p.add_argument("--folds", type=int, default=None, help="number of folds (default: per dataset; HER2-ST: one per patient)")
     p.add_argument("--split", default=None, help="a single split by section (patient for HER2-ST), e.g. 90/10, instead of folds")
+    p.add_argument("--protocol", default=None, choices=PROTOCOLS,
+                   help="what a fold holds out: patient (HER2-ST's default), section (the others'), hist2st (Hist2ST's 32 sections, "
+                        "its --genes panel and targets normalised over the panel); DESIGN §6")
+    p.add_argument("--genes", default=None, metavar="FILE", help="a fixed gene panel (.npy string array or one name per line) instead of --n-genes HVGs")
     p.add_argument("--out", required=True, help="run folder")
     p.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     p.add_argument("--seed", type=int, default=0)
@@ -475,11 +500,11 @@ def train_main(args) -> int:
     log = print if rank == 0 else (lambda *a, **k: None)
     kw = dict(method=args.method, split=args.split, seed=args.seed, n_genes=args.n_genes, ablation=args.ablation,
               truth=args.truth, device=args.device, resume=args.resume, tcfg=tcfg, overrides=parse_overrides(args.set),
-              max_memory_gb=args.max_memory_gb, log=log)
+              max_memory_gb=args.max_memory_gb, log=log, protocol=args.protocol, genes=args.genes)
     try:
         if args.fold == "all":
             if args.split: raise MoestError("--fold all runs folds; drop --split")
-            n = make_split(section_table(args.data, args.dataset), args.dataset, 0, args.folds).folds
+            n = make_split(section_table(args.data, args.dataset), args.dataset, 0, args.folds, protocol=args.protocol).folds
             for k in range(n): run_fold(args.data, args.dataset, Path(args.out) / f"fold{k}", fold=k, folds=args.folds, **kw)
         else:
             try: fold = int(args.fold)

@@ -19,8 +19,8 @@ from .patches import (adata_counts, as_rgb_uint8, check_centres, crop_patches, o
 
 # %% auto #0
 __all__ = ['VISIUM_SPOT_UM', 'VISIUM_PITCH_UM', 'SECTION_KEYS', 'is_spaceranger', 'visium_sources', 'read_spaceranger',
-           'load_source', 'toy_spaceranger', 'lattice_pitch_px', 'visium_scale', 'visium_image', 'visium_section',
-           'source_sections', 'visium_plan', 'iter_anndata', 'prepare_anndata']
+           'read_spot_labels', 'load_source', 'toy_spaceranger', 'lattice_pitch_px', 'visium_scale', 'visium_image',
+           'visium_section', 'source_sections', 'visium_plan', 'iter_anndata', 'prepare_anndata']
 
 # %% ../nbs/24_visium.ipynb #9da745e2
 VISIUM_SPOT_UM = 55.0   # Visium spot diameter
@@ -83,7 +83,18 @@ def read_spaceranger(path, image=None):
             else: a = sc.read_visium(path, count_file=count_file, source_image_path=image)   # no PNG at all: its error
         except (OSError, KeyError, ValueError) as e: raise DataError(f"not a readable Space Ranger folder ({e})", path) from None
     a.var_names_make_unique()
+    lab = read_spot_labels(path)
+    if lab is not None: a.obs["label"] = lab.reindex(a.obs_names).to_numpy(object)
     return a
+
+def read_spot_labels(path) -> pd.Series | None:
+    "Per-spot labels shipped beside a Space Ranger matrix: `layer_labels.csv` (barcode, label; e.g. DLPFC's cortical layers), else None."
+    f = Path(path)/"layer_labels.csv"
+    if not f.exists(): return None
+    try: t = pd.read_csv(f, index_col=0)
+    except (OSError, ValueError, UnicodeDecodeError) as e: raise DataError(f"not a readable label table ({e})", f) from None
+    if t.shape[1] < 1: raise DataError("needs two columns: barcode, label", f)
+    return t.iloc[:, 0].astype(str)
 
 def load_source(src, image=None):
     "AnnData of one source (.h5ad or Space Ranger folder)."
@@ -221,6 +232,8 @@ def visium_section(a, name: str, mask, genes, src, image=None, pixel_size_um=Non
                  spot_diameter_um=float(d_px) * ps if d_px else VISIUM_SPOT_UM, patch_um=float(patch_um), source=Path(src).name)
     data = dict(expression=expr, coords_3d=np.c_[xy * ps, z], patches=patches, padded=padded,
                 spot_ids=np.array(ids, dtype=object), pixel_xy=xy)
+    if "label" in s.obs.columns:   # per-spot annotation (e.g. cortical layer): for figures and registration checks, never an input
+        data["labels"] = np.array(["" if pd.isna(v) else str(v) for v in s.obs["label"]], dtype=object)
     return Section(name, data, attrs)
 
 def source_sections(src, a, section_key=None) -> dict:
