@@ -5,6 +5,7 @@
 #   make figures ENCODER=uni WEIGHTS=models/UNI/pytorch_model.bin
 #   make figures DATASET=her2st RAW=../shared/data/her2st      (also misar, openst, st; figures -> runs/<dataset>-<encoder>/figures)
 #   make figures FOLDS=5 EPOCHS=60 METHODS="moest ridge" ABLATIONS="no_moe" DEVICE=cuda
+#   make figures SWEEP="1 2"                  the heterogeneity levels of figure 9 (SWEEP= skips it); HETEROGENEITY=h: the main tissue's
 #   make smoke                                QUICK=1 from scratch, one check per expected file -> runs/smoke.counts
 #
 # Every stage is a papermill run of a notebook in nbs/experiments/ (executed copies: $(RUN)/nb/). Only what changed
@@ -27,7 +28,11 @@ BATCH_SPOTS ?= 256
 JOBS      ?= 2
 THREADS   ?= 1
 QUICK     ?=
+HETEROGENEITY ?= 0
 ifeq ($(QUICK),1)
+SWEEP     ?= 2
+SWEEP_METHODS ?= moest
+SWEEP_ABLATIONS ?= no_moe
 PRESET    ?= smoke
 FOLDS     ?= 2
 EPOCHS    ?= 3
@@ -37,6 +42,9 @@ ABLATIONS ?= no_moe
 RUN       ?= runs/smoke$(if $(filter virtual-morpho,$(DATASET)-$(ENCODER)),,-$(DATASET)-$(ENCODER))
 FIGDIR    ?= $(RUN)/figures
 else
+SWEEP     ?= 0.5 1 2
+SWEEP_METHODS ?= moest mlp-pos ridge-pos
+SWEEP_ABLATIONS ?= no_moe no_sobel_routing
 PRESET    ?= demo
 FOLDS     ?= 3
 EPOCHS    ?= 30
@@ -63,9 +71,12 @@ MADE_BY  := make figures DATASET=$(DATASET) ENCODER=$(ENCODER) FOLDS=$(FOLDS) EP
 FOLD_IDS    := $(shell seq 0 $$(( $(FOLDS) - 1 )))
 METHOD_RUNS := $(foreach m,$(sort moest $(METHODS)),$(foreach k,$(FOLD_IDS),$(TRAIN)/$(m)-f$(k)/metrics.csv))
 ABL_RUNS    := $(foreach a,$(ABLATIONS),$(foreach k,$(FOLD_IDS),$(TRAIN)/moest-$(a)-f$(k)/metrics.csv))
+# figure 9, the heterogeneity sweep: this run is level 0; each other level is a run folder of its own, made by this file
+SWEEP_ON    := $(if $(and $(filter virtual,$(DATASET)),$(filter 0,$(HETEROGENEITY))),$(strip $(SWEEP)))
+SWEEP_CMP   := $(foreach h,$(SWEEP_ON),$(RUN)/sweep-h$(h)/train/comparison.csv)
 FIG_NAMES   := fig1_overview fig2_expression_maps fig3_routing fig4_gfield fig5_methods fig7_3d_expression fig8_training \
-               table_methods $(if $(strip $(ABLATIONS)),fig6_ablations table_ablations)
-FIG_RECORDS := $(FIG_NAMES:%=$(FIGDIR)/%.json)
+               table_methods $(if $(strip $(ABLATIONS)),fig6_ablations table_ablations) $(if $(SWEEP_ON),fig9_heterogeneity)
+FIG_RECORDS := $(filter-out %/fig9_heterogeneity.json,$(FIG_NAMES:%=$(FIGDIR)/%.json))
 
 .PHONY: figures figures-all smoke print-outputs FORCE
 
@@ -76,7 +87,7 @@ figures-all: $(FIGDIR)/MANIFEST.md
 	@echo "figures: $(FIGDIR) is up to date (how each file was made: $(FIGDIR)/MANIFEST.md)"
 
 # ---- stamps: settings + code hash of each stage; a stamp's file changes only when its content does -------------------
-ARGS_simulate := $(PRESET) $(SEED)
+ARGS_simulate := $(PRESET) $(SEED) $(HETEROGENEITY)
 SRC_simulate  := $(wildcard moest3d/simulate.py) moest3d/data.py moest3d/core.py
 ARGS_prepare  := $(DATASET) $(abspath $(RAW))
 SRC_prepare   := $(wildcard moest3d/prepare.py moest3d/her2st.py moest3d/misar.py moest3d/openst.py moest3d/st.py moest3d/visium.py moest3d/patches.py) moest3d/data.py
@@ -88,7 +99,7 @@ SRC_train     := $(wildcard moest3d/train.py moest3d/model.py moest3d/losses.py 
 STAT_train    := $(FEATURES) $(TRUTH)
 WIPE_train    := $(TRAIN)
 SRC_evaluate  := moest3d/evaluate.py moest3d/metrics.py
-SRC_figures   := moest3d/figures.py moest3d/evaluate.py moest3d/metrics.py moest3d/data.py moest3d/dataset.py moest3d/core.py
+SRC_figures   := moest3d/figures.py $(wildcard moest3d/sweep.py) moest3d/evaluate.py moest3d/metrics.py moest3d/data.py moest3d/dataset.py moest3d/core.py
 
 # the train stamp also records which features file the runs read; when it changes every run in $(TRAIN) is stale
 $(STAMPS)/train: $(FEATURES) $(TRUTH)
@@ -102,7 +113,7 @@ FORCE:
 ifeq ($(DATASET),virtual)
 $(INPUT): $(EXP)/simulate.ipynb $(STAMPS)/simulate | $(STAMP)
 	@mkdir -p $(NBRUN); echo "simulate: virtual tissue, preset $(PRESET), seed $(SEED) -> $@"
-	@$(PM) $< $(NBRUN)/simulate.ipynb -p out $@ -p preset $(PRESET) -p seed $(SEED) $(QUIET_PM)
+	@$(PM) $< $(NBRUN)/simulate.ipynb -p out $@ -p preset $(PRESET) -p seed $(SEED) -p heterogeneity $(HETEROGENEITY) $(QUIET_PM)
 $(TRUTH): $(INPUT) ;
 else
 $(INPUT): $(EXP)/prepare.ipynb $(STAMPS)/prepare | $(STAMP)
@@ -147,7 +158,16 @@ $(FIG_RECORDS): $(FIGDIR)/%.json: $(EXP)/%.ipynb $(TRAIN)/comparison.csv $(INPUT
 	@$(PM) $< $(NBRUN)/$*.ipynb -p runs $(TRAIN) -p data $(FEATURES) -p inp $(INPUT) -p truth "$(TRUTH)" \
 	  -p out $(FIGDIR) -p command "$(MADE_BY)" $(QUIET_PM)
 
-$(FIGDIR)/MANIFEST.md: $(FIG_RECORDS)
+# ---- figure 9: the same pipeline at each heterogeneity level (a make of this file per level; silent when up to date) -------
+$(RUN)/sweep-h%/train/comparison.csv: FORCE | $(STAMP)
+	@$(MAKE) -s --no-print-directory -f $(firstword $(MAKEFILE_LIST)) RUN=$(RUN)/sweep-h$* HETEROGENEITY=$* SWEEP= \
+	  METHODS="$(SWEEP_METHODS)" ABLATIONS="$(SWEEP_ABLATIONS)" $@
+$(FIGDIR)/fig9_heterogeneity.json: $(EXP)/fig9_heterogeneity.ipynb $(TRAIN)/comparison.csv $(SWEEP_CMP) $(INPUT) $(STAMPS)/figures
+	@mkdir -p $(FIGDIR) $(NBRUN); echo "figure: fig9_heterogeneity (levels 0 $(SWEEP_ON)) -> $(FIGDIR)/fig9_heterogeneity.png"
+	@$(PM) $< $(NBRUN)/fig9_heterogeneity.ipynb -p runs $(TRAIN) -p data $(FEATURES) -p inp $(INPUT) -p truth "$(TRUTH)" \
+	  -p out $(FIGDIR) -p command "$(MADE_BY)" -p sweep "$(foreach h,$(SWEEP_ON),$(h)=$(RUN)/sweep-h$(h))" $(QUIET_PM)
+
+$(FIGDIR)/MANIFEST.md: $(FIG_RECORDS) $(if $(SWEEP_ON),$(FIGDIR)/fig9_heterogeneity.json)
 	@$(BIN)/python -c "from moest3d.figures import write_manifest; write_manifest('$(FIGDIR)')"
 
 # ---- smoke: the whole chain, tiny, from scratch; one check per expected file ------------------------------------------------

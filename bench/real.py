@@ -31,7 +31,7 @@ from moest3d.evaluate import comparison_table, compare, load_runs, paired_differ
 from moest3d.features import extract  # noqa: E402
 from moest3d.prepare import prepare  # noqa: E402
 from moest3d.register import register  # noqa: E402
-from moest3d.simulate import truth_path, write_virtual_tissue  # noqa: E402
+from moest3d.simulate import _parse_set, truth_path, write_virtual_tissue  # noqa: E402
 from moest3d.splits import make_split  # noqa: E402
 from moest3d.dataset import section_table  # noqa: E402
 from moest3d.train import TrainConfig, run_fold  # noqa: E402
@@ -51,18 +51,22 @@ def main(argv=None):
     p.add_argument("--register", choices=("within", "common", "none"), default="common",
                    help="register sections within each specimen, also across specimens (default), or not at all")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--sim", action="append", default=[], metavar="KEY=VALUE",
+                   help="virtual tissue only: a SimConfig setting of the demo preset (repeatable), e.g. heterogeneity=1")
+    p.add_argument("--protocol", default=None, help="split protocol (moest3d train --protocol); default: the dataset's")
     p.add_argument("--md", default=None, help="append the table to this markdown file")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     raw = Path(args.raw)
     virtual = args.raw == "virtual"
+    if args.sim and not virtual: p.error("--sim applies to the virtual tissue only")
     if virtual: args.dataset, args.register = "virtual", "none"   # the virtual tissue is simulated in one frame
     out = Path(args.out or (f"runs/bench-virtual-demo" if virtual else f"runs/real-{raw.stem}-{args.register}"))
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     inp, feats = out / "input.h5", out / "features.h5"
     if not inp.exists():
-        if virtual: write_virtual_tissue(inp, "demo", args.seed)
+        if virtual: write_virtual_tissue(inp, "demo", args.seed, **_parse_set(args.sim))
         else: prepare(args.dataset, raw, inp)
     truth = truth_path(inp) if virtual else None
     reg = out / "registered.h5"
@@ -71,7 +75,7 @@ def main(argv=None):
         print(q.round(3).to_string(index=False))
     if not feats.exists(): extract(reg if args.register != "none" else inp, feats, encoder="morpho")
     split_ds = SPLIT_DATASET.get(args.dataset, args.dataset)
-    n_folds = make_split(section_table(feats, split_ds), split_ds, 0, args.folds).folds
+    n_folds = make_split(section_table(feats, split_ds), split_ds, 0, args.folds, protocol=args.protocol).folds
     runs = [(m, None) for m in args.methods] + [("moest", a) for a in args.ablations]
     for method, abl in runs:
         label = method + (f"-{abl}" if abl else "")
@@ -80,7 +84,7 @@ def main(argv=None):
             if (d / "metrics.csv").exists(): continue
             if d.exists(): shutil.rmtree(d)   # an interrupted run: start that fold again
             c = run_fold(feats, split_ds, d, method=method, ablation=abl, fold=k, folds=args.folds, seed=args.seed,
-                         tcfg=TrainConfig(), truth=truth, log=lambda *a: None)
+                         tcfg=TrainConfig(), truth=truth, log=lambda *a: None, protocol=args.protocol)
             print(f"{label:>24s} fold {k}: test r {c['test_r']:.4f}  ({c['seconds']} s)", flush=True)
     fv, table = load_runs(out / "train")
     tab = comparison_table(compare(fv), fv, table, ref="moest")

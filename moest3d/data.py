@@ -16,9 +16,10 @@ import numpy as np
 from .core import DataError, atomic_path
 
 # %% auto #0
-__all__ = ['FIELDS', 'REQUIRED', 'CHUNK_ROWS', 'Section', 'compression_opts', 'chunk_shape', 'H5Writer', 'write_h5',
-           'toy_sections', 'list_sections', 'read_gene_names', 'read_attrs', 'read_section', 'iter_sections',
-           'H5Summary', 'validate_h5', 'to_anndata', 'from_anndata', 'inspect_parser', 'inspect_main']
+__all__ = ['FIELDS', 'REQUIRED', 'CHUNK_ROWS', 'CHUNK_BYTES', 'INT32_MAX', 'SAME_WIDTH', 'TRAIN_NEEDS', 'PREDICT_NEEDS',
+           'Section', 'compression_opts', 'chunk_shape', 'H5Writer', 'write_h5', 'toy_sections', 'list_sections',
+           'read_gene_names', 'read_attrs', 'read_section', 'iter_sections', 'H5Summary', 'validate_h5', 'to_anndata',
+           'from_anndata', 'inspect_parser', 'inspect_main']
 
 # %% ../nbs/01_data.ipynb #ba252978
 # name -> (rank, kind, description); kind: "int" counts, "float" finite reals, "uint8" images, "any"
@@ -31,7 +32,14 @@ FIELDS = {
     "morph_descriptor": (2, "float", "morphology descriptor for the router (N, M)"),
 }
 REQUIRED = ("coords_3d",)
-CHUNK_ROWS = 4096  # spots per chunk when validating or streaming large sections
+CHUNK_ROWS = 4096       # at most this many spots per chunk when validating or streaming large sections
+CHUNK_BYTES = 1 << 26   # and at most about this many bytes (64 MB: wide count matrices read fewer rows at a time)
+INT32_MAX = int(np.iinfo(np.int32).max)
+SAME_WIDTH = ("uni_features", "morph_descriptor", "sobel_gradients")  # per-spot shape shared by every section of a file
+# what each command reads, as `validate_h5` keywords (a tuple in `require`: any one of them)
+TRAIN_NEEDS = dict(require=("uni_features", ("morph_descriptor", "sobel_gradients"), "expression"))
+PREDICT_NEEDS = dict(require=("uni_features", ("morph_descriptor", "sobel_gradients")),
+                     fields=("coords_3d", "uni_features", "morph_descriptor", "sobel_gradients"))
 
 # %% ../nbs/01_data.ipynb #421d2b74
 @dataclass
@@ -52,9 +60,12 @@ class Section:
 
 # %% ../nbs/01_data.ipynb #bbd094db
 def _check_array(arr, name, path, section, n=None, n_genes=None, full=True):
-    "Check one dataset's rank, dtype, length and values; raise `DataError` naming where."
+    "Check one dataset's rank, dtype, length and values (read in chunks); raise `DataError` naming where."
     def fail(msg): raise DataError(msg, path, section, name)
     spec = FIELDS.get(name)
+    if arr.ndim == 0:
+        if spec is None: return  # a scalar beside the per-spot datasets: kept as it is
+        fail(f"is a scalar, expected {spec[2]}")
     if n is not None and arr.shape[0] != n:
         fail(f"has {arr.shape[0]} spots but coords_3d has {n}")
     if spec is None: return
@@ -69,18 +80,25 @@ def _check_array(arr, name, path, section, n=None, n_genes=None, full=True):
     if kind in ("int", "float") and not (np.issubdtype(dt, np.integer) or np.issubdtype(dt, np.floating)):
         fail(f"has dtype {dt}, expected numbers")
     if not full or kind not in ("int", "float"): return
-    for start in range(0, arr.shape[0], CHUNK_ROWS):
-        block = np.asarray(arr[start:start + CHUNK_ROWS])
-        if np.issubdtype(block.dtype, np.floating) and not np.isfinite(block).all():
-            fail(f"has non-finite values (first bad spot {start + int(np.argwhere(~np.isfinite(block))[0][0])})")
-        if kind == "int":
-            if (block < 0).any(): fail("has negative counts")
-            if np.issubdtype(block.dtype, np.floating) and (block != np.round(block)).any():
-                fail("has non-integer counts")
+    step = max(1, min(CHUNK_ROWS, CHUNK_BYTES // max(1, int(np.prod(arr.shape[1:])) * dt.itemsize)))
+    for start in range(0, arr.shape[0], step):
+        try: block = np.asarray(arr[start:start + step])
+        except (OSError, ValueError, TypeError) as e: fail(f"unreadable from spot {start} ({e})")
+        first = lambda bad: start + int(np.argwhere(bad)[0][0])
+        if block.dtype.kind == "f" and not np.isfinite(block).all():
+            fail(f"has non-finite values (first bad spot {first(~np.isfinite(block))})")
+        if kind == "int" and block.size:
+            if (block < 0).any(): fail(f"has negative counts (first bad spot {first(block < 0)})")
+            if block.dtype.kind == "f" and (block != np.round(block)).any():
+                fail(f"has non-integer counts (first bad spot {first(block != np.round(block))})")
+            if block.max() > INT32_MAX: fail(f"has counts above the int32 maximum {INT32_MAX} (first bad spot {first(block > INT32_MAX)})")
 
 # %% ../nbs/01_data.ipynb #c8509327
 def _check_genes(genes, path):
-    "Gene names must be unique."
+    "Gene names must be non-empty and unique."
+    genes = [str(g) for g in genes]
+    empty = [i for i, g in enumerate(genes) if not g.strip()]
+    if empty: raise DataError(f"{len(empty)} empty gene name(s) (first at position {empty[0]})", path, dataset="gene_names")
     u, c = np.unique(np.asarray(genes, dtype=object), return_counts=True)
     if (c > 1).any():
         dup = ", ".join(map(str, u[c > 1][:5]))
@@ -269,32 +287,77 @@ class H5Summary:
                  fmt(cols), fmt(["-" * n for n in w])] + [fmt(b) for b in body]
         return "\n".join(lines)
 
-def validate_h5(path, require: Sequence[str] = (), full: bool = True) -> H5Summary:
-    "Check every section of `path` against DESIGN §2 (values too when `full`); raise `DataError` on the first defect."
+def _gene_names(f, path) -> list[str] | None:
+    "The gene names of an open file, checked: a 1-D array of non-empty, unique strings (None when the file has none)."
+    if "gene_names" not in f: return None
+    ds = f["gene_names"]
+    def fail(msg): raise DataError(msg, path, dataset="gene_names")
+    if not isinstance(ds, h5py.Dataset): fail("is a group, expected a (G,) array of names")
+    if ds.ndim != 1: fail(f"has shape {tuple(ds.shape)}, expected (G,) names")
+    if ds.dtype.kind not in "OSU": fail(f"has dtype {ds.dtype}, expected strings")
+    try: genes = _decode(ds[()])
+    except (UnicodeDecodeError, OSError, ValueError) as e: fail(f"unreadable ({e})")
+    _check_genes(genes, path)
+    return genes
+
+def _same_width(seen: dict, ds, path, section, name):
+    "Every section's `name` has the per-spot shape (and morphology columns) of the first section that holds it."
+    shape = tuple(ds.shape[1:])
+    cols = ds.attrs.get("columns") if name == "morph_descriptor" else None
+    cols = None if cols is None else tuple(_decode(np.atleast_1d(cols)))
+    if cols is not None and len(cols) != shape[0]:
+        raise DataError(f"has {shape[0]} columns but its attr columns names {len(cols)}", path, section, name)
+    s0, shape0, cols0 = seen.setdefault(name, (section, shape, cols))
+    what = lambda s: "x".join(map(str, s)) if len(s) > 1 else f"{s[0]} columns"
+    if shape != shape0:
+        raise DataError(f"has {what(shape)} per spot but section {s0} has {what(shape0)} (every section needs the same)", path, section, name)
+    if cols != cols0: raise DataError(f"columns {cols} differ from section {s0}'s {cols0}", path, section, name)
+
+def validate_h5(path, require: Sequence = (), full: bool = True, fields: Sequence[str] | None = None) -> H5Summary:
+    """Check every section of `path` against DESIGN §2 (values too when `full`, read in chunks); raise `DataError` on the first defect.
+    `require`: datasets every section must hold (a tuple: any one of them); `fields`: check only these datasets (default all)."""
     path = Path(path)
+    check = lambda k: fields is None or k in fields or k in REQUIRED
+    where = {}
     with _open(path) as f:
-        genes = _decode(f["gene_names"][()]) if "gene_names" in f else None
-        if genes is not None: _check_genes(genes, path)
-        names = [k for k in f.keys() if isinstance(f[k], h5py.Group)]
-        if not names: raise DataError("no section groups", path)
-        summ = H5Summary(path, len(genes) if genes is not None else None, attrs=_attrs(f))
-        for name in names:
-            g = f[name]
-            for r in (*REQUIRED, *require):
-                if r not in g: raise DataError("missing", path, name, r)
-            n = g["coords_3d"].shape[0] if g["coords_3d"].ndim else 0
-            if n == 0: raise DataError("section has no spots", path, name, "coords_3d")
-            if "expression" in g and genes is None: raise DataError("expression present but no gene_names", path, dataset="gene_names")
-            for k in g.keys():
-                if isinstance(g[k], h5py.Dataset):
-                    _check_array(g[k], k, path, name, n, len(genes) if genes else None, full)
-            feat = g.get("uni_features")
-            enc = feat.attrs.get("encoder", "") if feat is not None else ""
-            pat = g.get("patches")
-            summ.rows.append(dict(section=name, spots=n, patches="x".join(map(str, pat.shape[1:3])) if pat is not None else "-",
-                                  datasets=",".join(k for k in g.keys() if isinstance(g[k], h5py.Dataset)),
-                                  features=feat.shape[1] if feat is not None else "-",
-                                  encoder=(enc.decode() if isinstance(enc, bytes) else enc) or "-"))
+        try: return _validate(f, path, require, full, check, where)
+        except DataError: raise
+        except Exception as e:  # h5py and numpy faults on a damaged file: still one line that says where
+            msg = " ".join(f"{type(e).__name__}: {e}".split())[:200]
+            raise DataError(f"unreadable ({msg})", path, where.get("section"), where.get("dataset")) from None
+
+def _validate(f, path, require, full, check, where) -> H5Summary:
+    genes = _gene_names(f, path) if check("expression") else None
+    names = [k for k in f.keys() if isinstance(f[k], h5py.Group)]
+    if not names: raise DataError("no section groups", path)
+    summ = H5Summary(path, len(genes) if genes is not None else None, attrs=_attrs(f))
+    seen = {}
+    for name in names:
+        g = f[name]
+        where.update(section=name, dataset=None)
+        for r in (*REQUIRED, *require):
+            alts = r if isinstance(r, tuple) else (r,)
+            if not any(isinstance(g.get(a), h5py.Dataset) for a in alts):
+                raise DataError("missing" if len(alts) == 1 else f"missing (needs {' or '.join(alts)})", path, name, alts[0])
+        c = g["coords_3d"]
+        n = c.shape[0] if c.ndim else 0
+        if n == 0: raise DataError("section has no spots", path, name, "coords_3d")
+        if "expression" in g and check("expression") and genes is None:
+            raise DataError("expression present but no gene_names", path, dataset="gene_names")
+        for k in g.keys():
+            if not check(k) or not isinstance(g[k], h5py.Dataset): continue
+            where["dataset"] = k
+            _check_array(g[k], k, path, name, n, len(genes) if genes is not None else None, full)
+            if k in SAME_WIDTH: _same_width(seen, g[k], path, name, k)
+        feat = g.get("uni_features")
+        feat = feat if isinstance(feat, h5py.Dataset) and feat.ndim == 2 else None
+        enc = feat.attrs.get("encoder", "") if feat is not None else ""
+        pat = g.get("patches")
+        pat = pat if isinstance(pat, h5py.Dataset) and pat.ndim == 4 else None
+        summ.rows.append(dict(section=name, spots=n, patches="x".join(map(str, pat.shape[1:3])) if pat is not None else "-",
+                              datasets=",".join(k for k in g.keys() if isinstance(g[k], h5py.Dataset)),
+                              features=feat.shape[1] if feat is not None else "-",
+                              encoder=(enc.decode() if isinstance(enc, bytes) else enc) or "-"))
     return summ
 
 # %% ../nbs/01_data.ipynb #3423ccc8

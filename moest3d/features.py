@@ -223,6 +223,10 @@ def extract(inp, out=None, encoder="morpho", weights=None, device="cpu", batch_s
             workers: int | None = None, inplace: bool = False, keep_patches: bool = False, precision: str | None = None,
             max_size: int = 128, map_size: int = 32, quiet: bool = False) -> Path:
     "Compute features, Sobel maps and morphology descriptors for every section of `inp`; write `out` (or into `inp` with `inplace`)."
+    for opt, v in (("--batch-size", batch_size), ("--map-size", map_size), ("--max-size", max_size), ("--workers", workers)):
+        if v is None: continue   # the defaults below
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < (0 if opt == "--workers" else 1):
+            raise MoestError(f"{opt} must be an integer ≥ {0 if opt == '--workers' else 1}, got {v!r}")
     inp = Path(inp)
     if not inp.exists(): raise DataError("file not found", inp)
     if not inplace and out is None: raise MoestError("give --out FILE (or --inplace to write into the input file)")
@@ -237,7 +241,6 @@ def extract(inp, out=None, encoder="morpho", weights=None, device="cpu", batch_s
     descriptor = SobelDescriptor(max_size=max_size, map_size=map_size).to(dev)
     batch_size = batch_size or (256 if isinstance(encoder, MorphoEncoder) or dev.type == "cuda" else 16)
     workers = (min(4, os.cpu_count() or 1) if dev.type == "cuda" else 0) if workers is None else workers
-    if batch_size < 1 or workers < 0: raise MoestError("--batch-size must be ≥ 1 and --workers ≥ 0")
     _log(f"{inp} -> {inp if inplace else out}: {len(todo)} sections, {sum(n for _, n in todo)} patches, encoder "
          f"{encoder.name} ({encoder.dim}-d) on {dev}, batch {batch_size}, {workers} workers", quiet)
     t0 = time.time()

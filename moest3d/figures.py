@@ -31,8 +31,8 @@ __all__ = ['METHOD_LABELS', 'ABLATION_LABELS', 'OKABE_ITO', 'TOL_MUTED', 'STYLE'
            'predicted_mean', 'git_commit', 'provenance', 'save_figure', 'fig_overview', 'top_genes',
            'fig_expression_maps', 'routing_agreement', 'fig_routing', 'descriptor_column', 'sobel_mosaic', 'fig_gfield',
            'fig_3d_expression', 'coverage_table', 'fig_training', 'table_methods', 'table_ablations', 'render_table',
-           'save_table', 'per_gene_r', 'fig_methods', 'fig_ablations', 'draw', 'write_manifest', 'check_folds',
-           'figures_parser', 'figures_main']
+           'save_table', 'per_gene_r', 'fig_methods', 'fig_ablations', 'parse_sweep', 'fig_heterogeneity', 'draw',
+           'write_manifest', 'check_folds', 'figures_parser', 'figures_main']
 
 # %% ../nbs/60_figures.ipynb #33b63ab2
 METHOD_LABELS = {"moest": "MoEST+", "moest-original": "3DMoEST (original)", "mean": "training mean",
@@ -908,6 +908,26 @@ def fig_ablations(study: Study):
     ax.set_title("Figure 6 · ablations: what each part of MoEST+ contributes")
     return fig
 
+# %% ../nbs/60_figures.ipynb #08d482e9
+def parse_sweep(sweep: str) -> dict:
+    "'0.5=runs/a 2=runs/b' → {0.5: Path('runs/a'), 2.0: Path('runs/b')}."
+    out = {}
+    for item in str(sweep).split():
+        h, sep, run = item.partition("=")
+        try: out[float(h)] = Path(run)
+        except ValueError: sep = ""
+        if not sep or not run: raise MoestError(f"sweep: expected LEVEL=RUN_FOLDER items, got {item!r}")
+    return out
+
+def fig_heterogeneity(study: Study, sweep: str = ""):
+    "Figure 9: `sweep.sweep_table` and `sweep.sweep_figure` over level 0 (this study) and the `sweep` levels."
+    from moest3d.sweep import sweep_figure, sweep_table
+    if study.truth is None: raise MoestError("fig9_heterogeneity needs the virtual tissue's truth (--truth)")
+    levels = {0.0: (study.runs, study.truth)}
+    for h, run in parse_sweep(sweep).items(): levels[h] = (run / "train" if (run / "train").is_dir() else run, run / "input.truth.h5")
+    tab, routes = sweep_table(levels)
+    return sweep_figure(tab, routes)
+
 # %% ../nbs/60_figures.ipynb #78f603a7
 FIGURES = {
     "fig1_overview": (fig_overview, "data overview: sections stacked in 3D, with H&E"),
@@ -918,6 +938,7 @@ FIGURES = {
     "fig6_ablations": (fig_ablations, "ablations: change in r against the full MoEST+"),
     "fig7_3d_expression": (fig_3d_expression, "predicted expression across the stacked sections in 3D"),
     "fig8_training": (fig_training, "training curves and NB predictive-interval coverage"),
+    "fig9_heterogeneity": (fig_heterogeneity, "the heterogeneity sweep: when routing helps, paired per fold"),
 }
 TABLES = {
     "table_methods": (table_methods, "Method comparison"),
@@ -988,17 +1009,18 @@ def figures_parser(p: argparse.ArgumentParser):
     p.add_argument("--truth", default=None, help="the virtual tissue's truth file (true compartments)")
     p.add_argument("--out", default="figures", help="output folder (default: figures)")
     p.add_argument("--only", nargs="+", default=None, metavar="NAME", help=f"draw only these: {', '.join([*FIGURES, *TABLES])}")
+    p.add_argument("--sweep", default="", metavar="'H=RUN ...'", help="run folders of the other heterogeneity levels: draws fig9_heterogeneity")
 
 def figures_main(args) -> int:
     "Draw every figure and table (or `--only` some); a figure whose inputs are missing is skipped with the reason."
     study = Study(args.runs, args.data, args.input, args.truth)
-    names = args.only or [*FIGURES, *TABLES]
+    names = args.only or [n for n in [*FIGURES, *TABLES] if n != "fig9_heterogeneity" or args.sweep]
     command = "moest3d figures " + " ".join(f"--{k} {v}" for k, v in vars(args).items()
                                               if k in ("runs", "data", "input", "truth", "out") and v)
     skipped = []
     for name in names:
         try:
-            paths = draw(study, name, args.out, command)
+            paths = draw(study, name, args.out, command, **({"sweep": args.sweep} if name == "fig9_heterogeneity" else {}))
             print(f"{name}: {', '.join(str(p) for p in paths)}")
         except MoestError as e:
             if name not in FIGURES and name not in TABLES: raise

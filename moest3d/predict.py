@@ -13,37 +13,70 @@ import numpy as np
 import torch
 
 from .core import DataError, MoestError, atomic_path, check_out
-from .data import _open
+from .data import PREDICT_NEEDS, _open, validate_h5
 from .dataset import GeneSets, Norm, SpotData, section_table
-from .train import MOEST_METHODS, TrainConfig, predict_moest
+from .train import METHODS, MOEST_METHODS, TrainConfig, check_device, checkpoint_file, predict_moest
 
 # %% auto #0
 __all__ = ['load_run', 'predict_sections', 'to_anndata', 'write_h5ad', 'predict_parser', 'predict_main']
 
 # %% ../nbs/55_predict.ipynb #dbb7e160
+def _read_json(run: Path, name: str, need=()) -> dict:
+    with checkpoint_file(run, name) as p:
+        d = json.loads(p.read_text())
+        if not isinstance(d, dict): raise MoestError("not a JSON object")
+        miss = [k for k in need if k not in d]
+        if miss: raise MoestError(f"missing {', '.join(miss)}")
+    return d
+
+def _check_norm(norm: Norm):
+    "The normalisation's vectors agree in length and are finite."
+    pairs = (("coord_center", "coord_scale"), ("feat_mean", "feat_std"), ("morph_mean", "morph_std"), ("morph_mean", "morph_columns"))
+    for a, b in pairs:
+        if len(getattr(norm, a)) != len(getattr(norm, b)): raise MoestError(f"{a} and {b} differ in length")
+    if norm.coord_dim not in (3, 4) or norm.feat_dim < 1: raise MoestError(f"{norm.coord_dim} coordinates, {norm.feat_dim} features")
+    for k in ("coord_center", "coord_scale", "feat_mean", "feat_std", "morph_mean", "morph_std", "boundary_q", "sobel_q"):
+        v = np.asarray(getattr(norm, k), dtype=np.float64)
+        if v.ndim != 1 or not np.isfinite(v).all(): raise MoestError(f"{k} is not a list of finite numbers")
+
 def load_run(run) -> dict:
-    "config, genes, norm and the fitted predictor (a MoESTPlus in eval mode, or a baseline) of a run folder."
+    """config, genes, norm and the fitted predictor (a MoESTPlus in eval mode, or a baseline) of a run folder.
+    A file that is missing, truncated, garbled or incomplete is one `MoestError`: `checkpoint RUN: FILE unreadable (why)`."""
     run = Path(run)
     need = ["config.json", "genes.json", "norm.json", "model.safetensors"]
     miss = [n for n in need if not (run / n).exists()]
     if miss: raise MoestError(f"{run}: not a finished run folder (missing {', '.join(miss)})")
-    cfg = json.loads((run / "config.json").read_text())
-    genes, norm = GeneSets.load(run / "genes.json"), Norm.load(run / "norm.json")
-    if cfg["method"] in MOEST_METHODS:
-        from safetensors.torch import load_file
-        from moest3d.model import MoESTConfig, MoESTPlus
-        model = MoESTPlus(MoESTConfig.from_dict(cfg["model"]))
-        model.load_state_dict(load_file(str(run / "model.safetensors")))
-        model.eval()
-    else:
-        from safetensors.numpy import load_file
-        from moest3d.baselines import BASELINES
-        model = BASELINES[cfg["method"]].from_state(load_file(str(run / "model.safetensors")))
-    return dict(config=cfg, genes=genes, norm=norm, model=model, path=run)
+    cfg = _read_json(run, "config.json", ("method", "dataset", "fold"))
+    with checkpoint_file(run, "genes.json") as p:
+        genes = GeneSets.load(p)
+        if not genes.selected or not all(isinstance(g, str) and g for g in genes.selected): raise MoestError("no gene names in selected")
+    with checkpoint_file(run, "norm.json") as p:
+        norm = Norm.load(p); _check_norm(norm)
+    with checkpoint_file(run, "config.json"):
+        if cfg["method"] not in METHODS: raise MoestError(f"unknown method {cfg['method']!r}")
+        train = TrainConfig(**cfg.get("train", {}))
+        if cfg["method"] in MOEST_METHODS:
+            from moest3d.model import MoESTConfig, MoESTPlus
+            if not isinstance(cfg.get("model"), dict): raise MoestError("no model settings")
+            mcfg = MoESTConfig.from_dict(cfg["model"])
+            sized = dict(n_genes=len(genes.selected), feat_dim=norm.feat_dim, coord_dim=norm.coord_dim, morph_dim=norm.morph_dim)
+            for k, v in sized.items():
+                if getattr(mcfg, k) != v: raise MoestError(f"model {k}={getattr(mcfg, k)} but genes.json/norm.json give {v}")
+    with checkpoint_file(run, "model.safetensors") as p:
+        if cfg["method"] in MOEST_METHODS:
+            from safetensors.torch import load_file
+            model = MoESTPlus(mcfg)
+            model.load_state_dict(load_file(str(p)))
+            model.eval()
+        else:
+            from safetensors.numpy import load_file
+            from moest3d.baselines import BASELINES
+            model = BASELINES[cfg["method"]].from_state(load_file(str(p)))
+    return dict(config=cfg, genes=genes, norm=norm, model=model, path=run, train=train)
 
 # %% ../nbs/55_predict.ipynb #f28ca534
-def _check_encoder(data, sections, encoder: str):
-    "Every section has features, made by the encoder the run was trained on."
+def _check_encoder(data, sections, encoder: str, feat_dim: int | None = None):
+    "Every section has features, made by the encoder the run was trained on, of the width it was trained on."
     with _open(data) as f:
         for s in sections:
             if "uni_features" not in f[s]: raise DataError("missing (run `moest3d extract` first)", data, s, "uni_features")
@@ -51,24 +84,31 @@ def _check_encoder(data, sections, encoder: str):
             e = e.decode() if isinstance(e, bytes) else str(e)
             if encoder and e and e != encoder:
                 raise DataError(f"features come from encoder {e!r} but the run was trained on {encoder!r}", data, s, "uni_features")
+            d = f[s]["uni_features"].shape[1]
+            if feat_dim is not None and d != feat_dim:
+                raise DataError(f"features have {d} dims but the run was trained on {feat_dim}", data, s, "uni_features")
 
 def predict_sections(run: dict, data, sections=None, device: str = "cpu", max_memory_gb: float = 4.0) -> dict:
-    "{section: dict(pred, coords_3d[, rho, gates, g, log_lib])} for `sections` (default all) of a features H5; counts are never read."
+    """{section: dict(pred, coords_3d[, rho, gates, g, log_lib])} for `sections` (default all) of a features H5; counts are never read.
+    The file is validated first (`PREDICT_NEEDS`: features, coordinates, morphology; no counts)."""
+    validate_h5(data, **PREDICT_NEEDS)
     table = section_table(data)
     names = list(table.section)
     sections = list(sections or names)
     bad = [s for s in sections if s not in names]
     if bad: raise DataError(f"no such section group (file has {', '.join(names)})", data, bad[0])
-    _check_encoder(data, names, run["norm"].encoder)
+    _check_encoder(data, names, run["norm"].encoder, run["norm"].feat_dim)
     cfg, model = run["config"], run["model"]
     pool_k = (cfg.get("model") or {}).get("pool_k", ()) if cfg["method"] in MOEST_METHODS else ()
     inputs = SpotData(data, names, run["norm"], table=table, max_memory_gb=max_memory_gb, pool_k=pool_k)  # no genes: no counts
     if cfg["method"] in MOEST_METHODS:
-        t = TrainConfig(**cfg.get("train", {}))
+        t = run.get("train") or TrainConfig(**cfg.get("train", {}))
         out = predict_moest(model.to(device), inputs, sections, table, device, t.eval_spots, t.context_sections, t.amp)
     else:
         out = {s: {"pred": model.predict(x["feats"], x["coords"])} for s, x in ((s, inputs.section(s)) for s in sections)}
     for s in sections:
+        if not np.isfinite(out[s]["pred"]).all():
+            raise MoestError(f"checkpoint {run['path']}: model.safetensors gives non-finite predictions for section {s} of {data}")
         i = names.index(s)
         out[s]["coords_3d"] = inputs.coords_um[inputs.offsets[i]:inputs.offsets[i + 1]]
     return out
@@ -118,7 +158,7 @@ def predict_parser(p: argparse.ArgumentParser):
 def predict_main(args) -> int:
     "Predict every spot of the file's sections and write an AnnData."
     check_out(args.out, {"--data": args.data, "--checkpoint": args.checkpoint}, example="predictions.h5ad")
-    if args.device.startswith("cuda") and not torch.cuda.is_available(): raise MoestError(f"--device {args.device}: no GPU available")
+    check_device(args.device)
     run = load_run(args.checkpoint)
     preds = predict_sections(run, args.data, args.sections, args.device)
     a = to_anndata(run, preds)

@@ -61,6 +61,9 @@ class SimConfig:
     program_strength: float = 2.0          # log-fold change of a compartment programme
     morphology_strength: float = 1.2       # log-fold change per sd of nuclear density
     zonation_strength: float = 0.9         # log-fold change per sd of zonation
+    heterogeneity: float = 0.0             # 0: additive tissue; h > 0: morphology genes' density response varies by compartment
+                                           # (sd h × its strength, so signs flip from about h = 1); zonation genes fall silent in
+                                           # some compartments (fully from h = 1) and vary in strength beyond
     theta: float = 8.0                     # typical negative-binomial dispersion (larger: less noise)
     library_size: float = 3000.0           # median counts per spot over the panel
     library_sigma: float = 0.35            # sd of log library size
@@ -532,6 +535,12 @@ class GenePanel:
     zone1: np.ndarray  # (G,) log-fold per sd of zonation
     zone2: np.ndarray  # (G,) quadratic term (mid-zonal genes)
     theta: np.ndarray  # (G,) negative-binomial dispersion
+    morph_dev: np.ndarray | None = None  # (C, G) per-compartment deviation of `morph` (0 at heterogeneity 0)
+    zone_dev: np.ndarray | None = None   # (C, G) per-compartment deviation of `zone1`
+
+    def coefficients(self) -> dict:
+        "The per-compartment response of each gene (C, G) to nuclear density and to zonation: what the truth file records."
+        return {"morph_coef": (self.morph + self.morph_dev).astype(np.float32), "zone_coef": (self.zone1 + self.zone_dev).astype(np.float32)}
 
 def _panel_layout(cfg):
     "Gene names, groups and programmes: compartment genes per compartment, then MORPH_, ZONE_ and HK_ genes."
@@ -559,7 +568,13 @@ def gene_panel(cfg: SimConfig, rng) -> GenePanel:
     zone1 = np.where(group_ == "zonation", signed(cfg.zonation_strength), 0.0) * np.where(mid, 0.3, 1.0)
     zone2 = np.where(mid, -0.6 * cfg.zonation_strength * rng.uniform(0.6, 1.4, G), 0.0)
     theta = cfg.theta * np.exp(rng.normal(0, 0.3, G))
-    return GenePanel(names, group, program, base, comp, morph, zone1, zone2, theta)
+    # heterogeneity: drawn last (and always), so every h shares one pattern and h = 0 leaves the panel exactly as it was
+    h, u, v = cfg.heterogeneity, rng.normal(0, 1, (C, G)), rng.normal(0, 1, (C, G))
+    off = rng.random((C, G)) < 0.5
+    off[rng.integers(0, C, G), np.arange(G)] = False                  # each gene keeps at least one compartment
+    morph_dev = morph * h * u                                         # compartment c: morph · (1 + h·u_c)
+    zone_dev = zone1 * ((1 - min(h, 1.0) * off) * (1 + max(h - 1.0, 0.0) * v) - 1)
+    return GenePanel(names, group, program, base, comp, morph, zone1, zone2, theta, morph_dev, zone_dev)
 
 # %% ../nbs/10_simulate.ipynb #f794b5cb
 LIB_EFFECT = {"tumour": 0.2, "stroma": -0.1, "immune": 0.15, "gland": 0.05, "adipose": -0.4}   # log library size
@@ -579,7 +594,9 @@ def _group_softmax(eta, panel: GenePanel, tech):
 def expression_means(panel: GenePanel, frac, dens, zone, cfg: SimConfig, rng):
     "Noiseless means μ (N, G) = ℓ · ρ, with ρ the programmes' proportions, and the library sizes ℓ (N,)."
     d = (dens - 0.5) / 0.29                                    # about sd units
-    eta = (panel.base + frac @ panel.comp + d[:, None] * panel.morph + zone[:, None] * panel.zone1
+    morph = panel.morph + frac @ panel.morph_dev               # each spot: its compartments' mix of their responses
+    zone1 = panel.zone1 + frac @ panel.zone_dev
+    eta = (panel.base + frac @ panel.comp + d[:, None] * morph + zone[:, None] * zone1
            + ((zone ** 2 - 1) / np.sqrt(2))[:, None] * panel.zone2)
     rho = _group_softmax(eta, panel, 0.2 * rng.standard_normal(len(d)))
     loglib = (np.log(cfg.library_size) + frac @ np.array([LIB_EFFECT[c] for c in COMPARTMENTS]) + 0.1 * d
@@ -648,9 +665,9 @@ class VirtualTissue:
         return dict(dataset="virtual", preset=self.preset, seed=self.seed, config=json.dumps(dataclasses.asdict(self.config)))
 
     def truth_attrs(self) -> dict:
-        "File attributes of the truth H5: the input's plus compartment names and one group and programme per gene."
+        "File attributes of the truth H5: the input's plus compartment names, one group and programme per gene, and the per-compartment coefficients."
         return {**self.attrs(), "compartment_names": list(COMPARTMENTS), "gene_group": list(self.panel.group),
-                "gene_program": list(self.panel.program)}
+                "gene_program": list(self.panel.program), **self.panel.coefficients()}
 
 # %% ../nbs/10_simulate.ipynb #1138eb78
 def _setup(cfg: SimConfig, seed: int):

@@ -13,7 +13,7 @@ import os
 import random
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import h5py
@@ -24,7 +24,7 @@ import torch
 from . import __version__
 from .baselines import BASELINES, Baseline, fit_baseline
 from .core import DataError, MoestError, atomic_path, progress, seed_everything
-from .data import read_gene_names
+from .data import TRAIN_NEEDS, _open, read_gene_names, validate_h5
 from .dataset import (BlockSampler, GeneSets, Norm, SpotData, fit_norm, section_table, select_genes, specimen_stacks,
                              spatial_blocks, to_batch)
 from .evaluate import tidy_metrics, write_run_metrics, fold_values
@@ -33,13 +33,17 @@ from .patches import read_gene_list
 from .splits import DATASETS, PROTOCOLS, Split, make_split
 
 # %% auto #0
-__all__ = ['MOEST_METHODS', 'METHODS', 'TrainConfig', 'model_config', 'method_inputs', 'baseline_options', 'parse_overrides',
-           'lr_factor', 'block_seed', 'dist_info', 'Fold', 'gene_panel', 'prepare_fold', 'context_of', 'predict_moest',
-           'train_moest', 'read_truth', 'write_predictions', 'run_fold', 'train_parser', 'train_main']
+__all__ = ['MOEST_METHODS', 'METHODS', 'SIZED', 'RESUME_KEYS', 'RESUME_FOLD_KEYS', 'TrainConfig', 'model_config', 'method_inputs',
+           'baseline_options', 'parse_overrides', 'check_overrides', 'lr_factor', 'block_seed', 'dist_info', 'Fold',
+           'gene_panel', 'prepare_fold', 'context_of', 'predict_moest', 'checkpoint_file', 'train_moest', 'check_truth',
+           'read_truth', 'write_predictions', 'check_device', 'check_options', 'run_fold', 'train_parser', 'train_main']
 
 # %% ../nbs/53_train.ipynb #25f9e71e
 MOEST_METHODS = ("moest", "moest-original")
 METHODS = MOEST_METHODS + tuple(BASELINES)
+
+def _is_int(v) -> bool: return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+def _is_num(v) -> bool: return (_is_int(v) or isinstance(v, (float, np.floating))) and math.isfinite(v)
 
 @dataclass
 class TrainConfig:
@@ -59,6 +63,25 @@ class TrainConfig:
     context_sections: int = 1     # adjacent sections (each side) whose spots give context when predicting
     amp: bool = True              # bf16 autocast on GPU
     baseline_max_spots: int = 300_000  # baselines fit on at most this many training spots (a seeded subsample)
+
+    def __post_init__(self): self.validate()
+
+    def validate(self):
+        "Raise `MoestError` naming the first setting out of range (by its command-line option where it has one)."
+        def bad(k, what):
+            opt = f"--{k.replace('_', '-')}" if k in ("epochs", "min_steps", "lr", "batch_spots", "blocks_per_step", "patience") else f"TrainConfig.{k}"
+            raise MoestError(f"{opt} must be {what}, got {getattr(self, k)!r}")
+        for k in ("epochs", "batch_spots", "blocks_per_step", "patience", "eval_spots", "baseline_max_spots"):
+            if not _is_int(getattr(self, k)) or getattr(self, k) < 1: bad(k, "a positive integer")
+        for k in ("min_steps", "context_sections"):
+            if not _is_int(getattr(self, k)) or getattr(self, k) < 0: bad(k, "an integer ≥ 0")
+        for k in ("lr", "grad_clip"):
+            if not _is_num(getattr(self, k)) or getattr(self, k) <= 0: bad(k, "a finite number > 0")
+        if not _is_num(self.weight_decay) or self.weight_decay < 0: bad("weight_decay", "a finite number ≥ 0")
+        if not _is_num(self.warmup_frac) or not 0 <= self.warmup_frac < 1: bad("warmup_frac", "in [0, 1)")
+        if not _is_num(self.min_lr_frac) or not 0 <= self.min_lr_frac <= 1: bad("min_lr_frac", "in [0, 1]")
+        if self.batch_mode not in ("region", "section"): bad("batch_mode", "'region' or 'section'")
+        if not isinstance(self.amp, bool): bad("amp", "true or false")
 
 # %% ../nbs/53_train.ipynb #0b83624f
 def model_config(method: str, norm: Norm, n_genes: int, ablation: str | None = None, overrides: dict | None = None):
@@ -91,6 +114,32 @@ def parse_overrides(items) -> dict:
         k, v = it.split("=", 1)
         try: out[k.strip()] = json.loads(v.lower() if v.lower() in ("true", "false", "null") else v)
         except json.JSONDecodeError: out[k.strip()] = v
+    return out
+
+SIZED = ("feat_dim", "n_genes", "coord_dim", "morph_dim", "log_lib_init", "log_panel_frac")  # `model_config` sets them from the data
+
+def check_overrides(overrides) -> dict:
+    "Each `--set` value checked against its `MoESTConfig` field's type and an obvious range (sizes ≥ 1, dropout in [0, 1), weights ≥ 0)."
+    from moest3d.model import MoESTConfig
+    types = {f.name: f.type if isinstance(f.type, str) else f.type.__name__ for f in fields(MoESTConfig)}
+    out = {}
+    for k, v in (overrides or {}).items():
+        def bad(msg): raise MoestError(f"--set {k}={json.dumps(v) if not isinstance(v, str) else v}: {msg}")
+        if k not in types: bad(f"MoESTConfig has no field {k!r} (e.g. {', '.join(n for n in types if n not in SIZED)[:120]}, ...)")
+        if k in SIZED: bad("this field is set from the data")
+        t = types[k]
+        if t == "bool" and not isinstance(v, bool): bad("expected true or false")
+        if t == "str" and not isinstance(v, str): bad("expected a string")
+        if t == "int" and not _is_int(v): bad("expected an integer")
+        if t == "float":
+            if not _is_num(v): bad("expected a finite number")
+            v = float(v)
+        if t == "list" and not (isinstance(v, list) and all(_is_int(x) and x >= 1 for x in v)): bad("expected a list of positive integers, e.g. [6,18]")
+        if k in ("dropout", "msm_ratio") and not 0 <= v < 1: bad("must be in [0, 1)")
+        elif t == "int" and v < (0 if k in ("n_pairs", "align_dim") else 1): bad("must be ≥ 0" if k in ("n_pairs", "align_dim") else "must be ≥ 1")
+        elif k == "lib_floor" and not v > 0: bad("must be > 0")
+        elif t == "float" and v < 0: bad("must be ≥ 0")
+        out[k] = v
     return out
 
 # %% ../nbs/53_train.ipynb #749fdc84
@@ -207,6 +256,14 @@ def _save_safetensors(state: dict, path, metadata=None):
             if len(b) > n: raise MoestError(f"{path}: safetensors header grew while sorting its metadata")
             f.seek(8); f.write(b.ljust(n, b" "))
 
+@contextlib.contextmanager
+def checkpoint_file(run, name: str):
+    "Read `run/name` inside this block: any failure becomes one line, `checkpoint RUN: NAME unreadable (why)`."
+    try: yield Path(run) / name
+    except Exception as e:  # a truncated, garbled or hand-edited file fails in many ways; the user needs one line
+        why = str(e) if isinstance(e, MoestError) else f"{type(e).__name__}: {e}"
+        raise MoestError(f"checkpoint {run}: {name} unreadable ({' '.join(why.split())[:200]})") from None
+
 def _rng_state() -> dict:
     st = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
     if torch.cuda.is_available(): st["cuda"] = torch.cuda.get_rng_state_all()
@@ -261,9 +318,11 @@ def train_moest(fold: Fold, mcfg, tcfg: TrainConfig, out, seed: int = 0, device=
     state = dict(epoch=-1, best_r=-math.inf, best_epoch=-1, bad=0, log=[])
     last = out / "last.pt"
     if resume and last.exists():
-        ck = torch.load(last, map_location=dev, weights_only=False)
-        model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); sched.load_state_dict(ck["sched"])
-        _set_rng_state(ck["rng"]); state = ck["state"]
+        with checkpoint_file(out, "last.pt"):
+            ck = torch.load(last, map_location=dev, weights_only=False)
+            model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); sched.load_state_dict(ck["sched"])
+            _set_rng_state(ck["rng"]); state = ck["state"]
+            if not {"epoch", "best_r", "best_epoch", "bad", "log"} <= set(state): raise MoestError("training state incomplete")
         if rank == 0: log(f"resumed from {last} after epoch {state['epoch']}")
     if rank == 0:
         with atomic_path(out / "log.jsonl") as tmp: Path(tmp).write_text("".join(json.dumps(r) + "\n" for r in state["log"]))
@@ -319,24 +378,36 @@ def train_moest(fold: Fold, mcfg, tcfg: TrainConfig, out, seed: int = 0, device=
             with open(out / "log.jsonl", "a") as fh: fh.write(json.dumps(rec) + "\n")
             if bar is not None: bar.set_postfix(loss=f"{rec['loss']:.4g}", val_r=f"{r:.3f}")
     if ddp: torch.distributed.barrier()
+    if state["best_epoch"] < 0:
+        raise MoestError(f"no epoch gave a finite validation r ({state['epoch'] + 1} epochs on validation sections "
+                         f"{', '.join(fold.split.val)}; see {out / 'log.jsonl'}): no model.safetensors was written")
     return dict(best_epoch=state["best_epoch"], best_val_r=state["best_r"], epochs_run=state["epoch"] + 1, log=state["log"])
 
 # %% ../nbs/53_train.ipynb #7c276e75
+def _truth_index(f, truth, sections, genes, data_genes, n_spots=None) -> np.ndarray:
+    "Columns of `genes` in the truth file's `mu`, after checking that every section has a `mu` of the right shape."
+    tg = [g.decode() if isinstance(g, bytes) else str(g) for g in f["gene_names"][()]] if "gene_names" in f else list(data_genes)
+    pos = {g: i for i, g in enumerate(tg)}
+    miss = [g for g in genes if g not in pos]
+    if miss: raise DataError(f"genes missing from the truth file: {', '.join(miss[:3])}", truth, dataset="gene_names")
+    for s in sections:
+        if s not in f or not isinstance(f[s], h5py.Group) or not isinstance(f[s].get("mu"), h5py.Dataset): raise DataError("missing", truth, s, "mu")
+        shape, want = f[s]["mu"].shape, ((n_spots or {}).get(s, None), len(tg))
+        if len(shape) != 2 or shape[1] != want[1] or (want[0] is not None and shape[0] != want[0]):
+            raise DataError(f"has shape {shape}, expected ({want[0] or 'N'}, {want[1]}) (spots x truth genes)", truth, s, "mu")
+    return np.array([pos[g] for g in genes], dtype=np.int64)
+
+def check_truth(truth, sections, genes, data_genes, n_spots=None):
+    "`DataError` unless `truth` is an HDF5 file with the noiseless means `mu` of `sections` for `genes` (nothing large is read)."
+    with _open(truth) as f: _truth_index(f, Path(truth), sections, genes, data_genes, n_spots)
+
 def read_truth(truth, sections, genes, data_genes) -> dict:
     "{section: oracle (N, G)}: the simulator's noiseless means restricted to `genes`, as log1p(1e4 · proportions)."
     truth = Path(truth)
-    if not truth.exists(): raise DataError("truth file not found", truth)
     out = {}
-    with h5py.File(truth, "r") as f:
-        tg = [g.decode() if isinstance(g, bytes) else str(g) for g in f["gene_names"][()]] if "gene_names" in f else list(data_genes)
-        pos = {g: i for i, g in enumerate(tg)}
-        miss = [g for g in genes if g not in pos]
-        if miss: raise DataError(f"genes missing from the truth file: {', '.join(miss[:3])}", truth, dataset="gene_names")
-        ix = np.array([pos[g] for g in genes])
-        for s in sections:
-            if s not in f or "mu" not in f[s]: raise DataError("missing", truth, s, "mu")
-            mu = np.asarray(f[s]["mu"][...], np.float64)[:, ix]
-            out[s] = log1p_means(mu)
+    with _open(truth) as f:
+        ix = _truth_index(f, truth, sections, genes, data_genes)
+        for s in sections: out[s] = log1p_means(np.asarray(f[s]["mu"][...], np.float64)[:, ix])
     return out
 
 def write_predictions(path, preds: dict, targets: dict, coords: dict, genes: list, theta=None, oracle: dict | None = None):
@@ -360,31 +431,90 @@ def _file_id(path) -> dict:
 def _write_json(path, obj):
     with atomic_path(path) as tmp: Path(tmp).write_text(json.dumps(obj, indent=1, default=str))
 
+def check_device(device: str) -> str:
+    "`MoestError` unless `device` is cpu, cuda or cuda:N and exists here."
+    from moest3d.features import parse_device
+    try: parse_device(device)
+    except MoestError as e: raise MoestError(f"--device: {e}") from None
+    return device
+
+def _check_split(split: str):
+    try: tr, te = (float(x) for x in str(split).split("/"))
+    except ValueError: raise MoestError(f"--split must look like 90/10, got {split!r}") from None
+    if not (math.isfinite(tr) and math.isfinite(te) and tr > 0 and te > 0):
+        raise MoestError(f"--split needs two positive shares, e.g. 90/10, got {split!r}")
+
+def check_options(method: str = "moest", ablation=None, n_genes: int = 250, fold: int = 0, folds=None, split=None, seed: int = 0,
+                  device: str = "cpu", overrides=None, truth=None, max_memory_gb: float = 4.0) -> dict:
+    "Refuse bad options before any work or any write (one `MoestError` line each); returns the checked `overrides`."
+    if method not in METHODS: raise MoestError(f"unknown --method {method!r}; choose one of {', '.join(METHODS)}")
+    if ablation and method != "moest": raise MoestError("--ablation applies to --method moest only")
+    if not _is_int(n_genes) or n_genes < 1: raise MoestError(f"--n-genes must be a positive integer, got {n_genes!r}")
+    if not _is_int(fold) or fold < 0: raise MoestError(f"--fold must be an integer ≥ 0 or 'all', got {fold!r}")
+    if folds is not None and (not _is_int(folds) or folds < 2): raise MoestError(f"--folds must be an integer ≥ 2, got {folds!r}")
+    if split is not None: _check_split(split)
+    if not _is_int(seed) or seed < 0: raise MoestError(f"--seed must be an integer ≥ 0, got {seed!r}")
+    if not _is_num(max_memory_gb) or max_memory_gb <= 0: raise MoestError(f"--max-memory-gb must be a number > 0, got {max_memory_gb!r}")
+    check_device(device)
+    overrides = check_overrides(overrides)
+    if method in MOEST_METHODS:
+        from moest3d.model import ABLATIONS, MoESTConfig
+        if ablation and ablation not in ABLATIONS: raise MoestError(f"unknown ablation {ablation!r}; choose one of {', '.join(ABLATIONS)}")
+        try: MoESTConfig.preset("original" if method == "moest-original" else (ablation or "moest"), **overrides)  # fields that clash
+        except MoestError as e: raise MoestError(f"--set: {e}") from None
+    elif overrides: raise MoestError(f"--set configures MoEST methods; --method {method} takes none")
+    if truth is not None and not Path(truth).is_file(): raise DataError("truth file not found (--truth)", truth)
+    return overrides
+
+RESUME_KEYS = ("method", "label", "dataset", "fold", "seed", "train", "overrides")   # compared before any work
+RESUME_FOLD_KEYS = ("folds", "split", "model", "n_genes", "target_sum", "protocol", "gene_panel")  # once the fold is known
+
+def _check_resume(out: Path, old: dict, cfg: dict, keys):
+    "`--resume` continues the same run: `MoestError` naming the first setting that differs from `old` (config.json)."
+    for k in keys:
+        if k not in old: continue   # written by an older moest3d
+        a, b = old.get(k), cfg.get(k)
+        if k == "train" and isinstance(a, dict) and isinstance(b, dict):
+            for t in b:
+                if t in a and a[t] != b[t]: raise MoestError(f"--resume: {out} was run with a different {t} ({a[t]!r}, now {b[t]!r})")
+        elif a != b: raise MoestError(f"--resume: {out} was run with a different {k} ({a!r})")
+
 def run_fold(data, dataset: str, out, method: str = "moest", fold: int = 0, folds: int | None = None, split: str | None = None,
              seed: int = 0, n_genes: int = 250, ablation: str | None = None, truth=None, device: str = "cpu",
              resume: bool = False, tcfg: TrainConfig | None = None, overrides: dict | None = None, on_step=None,
-             max_memory_gb: float = 4.0, log=print, protocol: str | None = None, genes=None) -> dict:
-    "Train `method` on one fold and evaluate it on the held-out sections; returns the run's summary (also in config.json)."
+             max_memory_gb: float = 4.0, log=print, protocol: str | None = None, genes=None, validate: bool = True) -> dict:
+    """Train `method` on one fold and evaluate it on the held-out sections; returns the run's summary (also in config.json).
+    Options, the data file (`validate_h5` with `TRAIN_NEEDS`; `validate=False` when the caller just did) and the truth file
+    are checked before the run folder is made."""
     tcfg = tcfg or TrainConfig()
+    tcfg.validate()
     out = Path(out)
     rank, world, local = dist_info()
-    if method not in METHODS: raise MoestError(f"unknown --method {method!r}; choose one of {', '.join(METHODS)}")
-    if ablation and method != "moest": raise MoestError("--ablation applies to --method moest only")
+    overrides = check_options(method, ablation, n_genes, fold, folds, split, seed, device, overrides, truth, max_memory_gb)
+    label = method + (f"-{ablation}" if ablation else "")
+    old = None
+    if resume and (out / "config.json").exists():
+        with checkpoint_file(out, "config.json") as p:
+            old = json.loads(p.read_text())
+            if not isinstance(old, dict): raise MoestError("not a JSON object")
+        _check_resume(out, old, dict(method=method, label=label, dataset=dataset, fold=fold, seed=seed, train=asdict(tcfg),
+                                      overrides=overrides), RESUME_KEYS)
     if (out / "metrics.csv").exists() and resume:
-        log(f"{out}: already finished (metrics.csv exists)"); return json.loads((out / "config.json").read_text())
+        log(f"{out}: already finished (metrics.csv exists)"); return old
     if (out / "config.json").exists() and not resume:
         raise MoestError(f"{out} already holds a run; pass --resume to continue it or choose another --out")
+    if validate: validate_h5(data, **TRAIN_NEEDS)
     if world > 1 and torch.distributed.is_initialized(): torch.distributed.barrier()  # every process checked before rank 0 writes
     if device.startswith("cuda") and world > 1: device = f"cuda:{local}"
-    if device.startswith("cuda") and not torch.cuda.is_available(): raise MoestError(f"--device {device}: no GPU available")
     t_start = time.time()
     fd = prepare_fold(data, dataset, fold, folds, split, seed, n_genes, max_memory_gb, load=False, protocol=protocol, genes=genes)
-    label = method + (f"-{ablation}" if ablation else "")
+    if truth: check_truth(truth, fd.split.test, fd.genes.selected, read_gene_names(data),
+                          dict(zip(fd.table.section, fd.table.n_spots)))
     mcfg = model_config(method, fd.norm, len(fd.genes.selected), ablation, overrides) if method in MOEST_METHODS else None
     pool_k = tuple(mcfg.pool_k) if mcfg else ()
     fd.load(max_memory_gb, pool_k)
     cfg = dict(method=method, label=label, ablation=ablation, dataset=dataset, fold=fd.split.fold, folds=fd.split.folds,
-               split_name=split or f"{fd.split.folds}-fold", seed=seed, data=_file_id(data), truth=str(truth) if truth else None,
+               split_name=split or f"{fd.split.folds}-fold", seed=seed, overrides=overrides, data=_file_id(data), truth=str(truth) if truth else None,
                encoder=fd.norm.encoder, n_genes=len(fd.genes.selected), protocol=fd.split.protocol,
                gene_panel=str(genes) if isinstance(genes, (str, Path)) else (f"{len(genes)} genes given" if genes is not None else None),
                target_sum=fd.norm.target_sum, split=fd.split.to_dict(), train=asdict(tcfg),
@@ -392,10 +522,7 @@ def run_fold(data, dataset: str, out, method: str = "moest", fold: int = 0, fold
                moest3d=__version__, command=" ".join(sys.argv))
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
-        if resume and (out / "config.json").exists():
-            old = json.loads((out / "config.json").read_text())
-            for k in ("method", "dataset", "fold", "folds", "seed", "split", "model", "n_genes", "target_sum"):
-                if old.get(k) != cfg.get(k): raise MoestError(f"--resume: {out} was run with a different {k} ({old.get(k)!r})")
+        if old is not None: _check_resume(out, old, cfg, RESUME_FOLD_KEYS)
         _write_json(out / "config.json", cfg); fd.genes.save(out / "genes.json"); fd.norm.save(out / "norm.json")
         log(f"{label} | {dataset} fold {fd.split.fold}/{fd.split.folds} ({fd.split.protocol}) | train {len(fd.split.train)} val "
             f"{len(fd.split.val)} test {len(fd.split.test)} sections | {len(fd.genes.selected)} genes | device {device} x{world}")
@@ -426,6 +553,8 @@ def run_fold(data, dataset: str, out, method: str = "moest", fold: int = 0, fold
     targets = {s: test.section(s)["target"] for s in fd.split.test}
     coords = {s: inputs.section(s)["coords_um"] for s in fd.split.test}
     oracle = read_truth(truth, fd.split.test, fd.genes.selected, read_gene_names(data)) if truth else None
+    bad = [s for s, p in preds.items() if not np.isfinite(p["pred"]).all()]
+    if bad: raise MoestError(f"{out}: {label} gave non-finite predictions for test section(s) {', '.join(bad)}; nothing was scored")
     write_predictions(out / "predictions.h5", preds, targets, coords, fd.genes.selected, extra.get("theta"), oracle)
     sets = fd.genes.sets()
     df = tidy_metrics(label, fd.split.fold, targets, {s: p["pred"] for s, p in preds.items()}, fd.genes.selected, sets)
@@ -493,23 +622,26 @@ def _init_dist(device: str):
 def train_main(args) -> int:
     "Run one fold (or all folds) of one method."
     tcfg = TrainConfig(epochs=args.epochs, min_steps=args.min_steps, lr=args.lr, batch_spots=args.batch_spots, batch_mode=args.batch_mode,
-                       blocks_per_step=args.blocks_per_step, patience=args.patience)
+                       blocks_per_step=args.blocks_per_step, patience=args.patience)   # checks its values
+    if args.threads < 0: raise MoestError(f"--threads must be ≥ 0 (0: torch's default), got {args.threads}")
+    if args.fold != "all":
+        try: fold = int(args.fold)
+        except ValueError: raise MoestError(f"--fold must be an integer or 'all', got {args.fold!r}") from None
+    elif args.split: raise MoestError("--fold all runs folds; drop --split")
+    kw = dict(method=args.method, split=args.split, seed=args.seed, n_genes=args.n_genes, ablation=args.ablation,
+              truth=args.truth, device=args.device, max_memory_gb=args.max_memory_gb)
+    kw["overrides"] = check_options(fold=0 if args.fold == "all" else fold, folds=args.folds, overrides=parse_overrides(args.set), **kw)
+    validate_h5(args.data, **TRAIN_NEEDS)   # once, before any fold
     if args.threads > 0: torch.set_num_threads(args.threads)
     world = _init_dist(args.device)
     rank = dist_info()[0]
     log = print if rank == 0 else (lambda *a, **k: None)
-    kw = dict(method=args.method, split=args.split, seed=args.seed, n_genes=args.n_genes, ablation=args.ablation,
-              truth=args.truth, device=args.device, resume=args.resume, tcfg=tcfg, overrides=parse_overrides(args.set),
-              max_memory_gb=args.max_memory_gb, log=log, protocol=args.protocol, genes=args.genes)
+    kw.update(resume=args.resume, tcfg=tcfg, log=log, protocol=args.protocol, genes=args.genes, validate=False)
     try:
         if args.fold == "all":
-            if args.split: raise MoestError("--fold all runs folds; drop --split")
             n = make_split(section_table(args.data, args.dataset), args.dataset, 0, args.folds, protocol=args.protocol).folds
             for k in range(n): run_fold(args.data, args.dataset, Path(args.out) / f"fold{k}", fold=k, folds=args.folds, **kw)
-        else:
-            try: fold = int(args.fold)
-            except ValueError: raise MoestError(f"--fold must be an integer or 'all', got {args.fold!r}") from None
-            run_fold(args.data, args.dataset, args.out, fold=fold, folds=args.folds, **kw)
+        else: run_fold(args.data, args.dataset, args.out, fold=fold, folds=args.folds, **kw)
     finally:
         if world > 1 and torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
     return 0
