@@ -12,7 +12,7 @@ export JUPYTER_DATA_DIR := $(CURDIR)/$(VENV)/share/jupyter
 export PYTHONDONTWRITEBYTECODE := 1
 QUIET_PIP := grep -v -e '^WARNING: Location' -e 'is ignored' || true
 
-.PHONY: install lib test test-nbs sync smoke figures lab clean
+.PHONY: install lib test test-nbs sync smoke figures lab clean bench-gpu
 .DEFAULT_GOAL := help
 
 help:
@@ -20,6 +20,7 @@ help:
 	@echo "make test      sync check + nbdev_test + end-to-end smoke run (creates .venv)"
 	@echo "make lab       JupyterLab on nbs/ with this project's kernel"
 	@echo "make lib       export the notebooks to moest3d/ (nbdev_export)"
+	@echo "make bench-gpu the prepared GPU benchmark (bench/gpu.sh; BENCH_ARGS='--device cpu --quick' on a CPU)"
 	@echo "make clean     remove runs/, caches and the figure stamps (keeps .venv)"
 
 install: $(STAMP)
@@ -47,6 +48,9 @@ test-nbs: $(STAMP)
 
 test: sync test-nbs smoke
 	@echo "make test: all passed"
+
+bench-gpu: $(STAMP)
+	@bench/gpu.sh $(BENCH_ARGS)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=nbs

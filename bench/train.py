@@ -33,11 +33,11 @@ PATIENTS = {p: 6 if p in "ABCD" else 3 for p in "ABCDEFGH"}   # 36 sections, as 
 N_SPOTS, FEAT_DIM, N_GENES, MORPH = 13_620, 1024, 250, 16
 
 
-def make_data(path, seed=0):
-    "A HER2-ST-sized features H5 of random numbers (spots on a 200 µm grid, z = 16 µm per section)."
+def make_data(path, seed=0, n_spots=N_SPOTS):
+    "A HER2-ST-shaped features H5 of random numbers, `n_spots` spots over its 36 sections (200 µm grid, z = 16 µm per section), written section by section."
     rng = np.random.default_rng(seed)
     names = [f"{p}{i + 1}" for p, n in PATIENTS.items() for i in range(n)]
-    sizes = np.full(len(names), N_SPOTS // len(names)); sizes[: N_SPOTS - sizes.sum()] += 1
+    sizes = np.full(len(names), n_spots // len(names)); sizes[: n_spots - sizes.sum()] += 1
     cols = ["sobel_mean", "boundary"] + [f"m{j}" for j in range(MORPH - 2)]
     def sections():
         for name, n in zip(names, sizes):
@@ -105,6 +105,7 @@ def main(argv=None):
     p.add_argument("--batch-spots", type=int, default=TrainConfig().batch_spots)
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="MoESTConfig override")
+    p.add_argument("--spots", type=int, default=N_SPOTS, help=f"spots in all (default {N_SPOTS:,}, HER2-ST's; e.g. 1000000)")
     p.add_argument("--md", default=None, help="append the table to this markdown file")
     args = p.parse_args(argv)
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
@@ -112,10 +113,10 @@ def main(argv=None):
     from moest3d.train import parse_overrides
     devices = [args.device] if args.device else ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     with tempfile.TemporaryDirectory() as d:
-        data = make_data(Path(d) / "bench.h5")
+        data = make_data(Path(d) / "bench.h5", n_spots=args.spots)
         rows = [bench(m, data, torch.device(dev), args.epochs, args.batch_spots, parse_overrides(args.set))
                 for dev in devices for m in args.methods]
-    head = (f"HER2-ST-sized random problem: {N_SPOTS:,} spots, {FEAT_DIM}-d features, {N_GENES} genes; "
+    head = (f"{'HER2-ST-sized' if args.spots == N_SPOTS else 'HER2-ST-shaped'} random problem: {args.spots:,} spots, {FEAT_DIM}-d features, {N_GENES} genes; "
             f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, {platform.processor() or platform.machine()}"
             + (f", {torch.cuda.get_device_name()}" if torch.cuda.is_available() else "")
             + f"; process RSS after imports {base_rss:,.0f} MiB (the CPU peak below includes it and is cumulative over rows)")
