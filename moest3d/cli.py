@@ -10,7 +10,7 @@ import importlib
 import os
 import sys
 
-from .core import MoestError
+from .core import MoestError, os_error_message
 
 # %% auto #0
 __all__ = ['COMMANDS', 'Parser', 'build_parser', 'main']
@@ -45,7 +45,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return p
 
 def main(argv=None) -> int:
-    "Run the CLI and return its exit status: 0 done, 1 a `MoestError` (bad data or options), 2 a usage error, 130 interrupted."
+    "Run the CLI and return its exit status: 0 done, 1 a `MoestError` (bad data or options) or a filesystem fault, 2 a usage error, 130 interrupted."
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if not a.startswith("-")), None)
     p = build_parser(command if command in COMMANDS else None)
@@ -66,3 +66,6 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # `moest3d inspect f.h5 | head`: the reader left, nothing to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes at exit
         return 0
+    except OSError as e:   # a filesystem fault no stage turned into a MoestError: still one line naming the file
+        print(f"moest3d {args.command}: error: {os_error_message(e)}", file=sys.stderr)
+        return 1

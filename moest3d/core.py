@@ -6,9 +6,12 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import random
+import re
+import shutil
 import stat
 import sys
 import tempfile
@@ -17,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['MoestError', 'DataError', 'atomic_path', 'check_out', 'seed_everything', 'progress', 'sha256_file']
+__all__ = ['MoestError', 'DataError', 'os_error_message', 'check_space', 'atomic_path', 'check_out', 'check_folder',
+           'seed_everything', 'progress', 'sha256_file']
 
 # %% ../nbs/00_core.ipynb #e1955a2f
 class MoestError(Exception):
@@ -41,14 +45,58 @@ def _umask() -> int:
     os.umask(mask)
     return mask
 
-@contextlib.contextmanager
-def atomic_path(path, keep_on_error: bool = False):
-    """Yield a temporary path beside `path`; it replaces `path` only if the block finishes without error.
-    The file gets the permissions `open()` would give it: an existing target's mode, else 0o666 less the umask."""
+_WHY = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk quota exceeded", errno.EFBIG: "file too large",
+        errno.EROFS: "read-only file system", errno.EACCES: "permission denied", errno.EPERM: "operation not permitted",
+        errno.EISDIR: "is a directory", errno.ENOENT: "no such file or folder", errno.EIO: "input/output error"}
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)   # faults of the device: always about the file being written
+
+def _errno(e: OSError):
+    "The errno of `e`, or the one an HDF5 message quotes (`errno = 28`)."
+    if e.errno is not None: return e.errno
+    m = re.search(r"errno = (\d+)", str(e))
+    return int(m.group(1)) if m else None
+
+def _file_on_path(p: Path):
+    "The first existing path component of `p` (from the root down) that is not a folder, else None."
+    for a in reversed((p, *p.parents)):
+        if a.exists() and not a.is_dir(): return a
+    return None
+
+def os_error_message(e: OSError, path=None) -> str:
+    "One line for a filesystem fault: the file (`path`, else the one `e` names) and why, in words."
+    name = Path(path) if path is not None else (Path(e.filename) if getattr(e, "filename", None) else None)
+    code = _errno(e)
+    if code in (errno.EEXIST, errno.ENOTDIR) and name is not None and (f := _file_on_path(name)) is not None:
+        why = "is a file, not a folder" if f == name else f"{f} is a file, not a folder"
+    elif code in _WHY: why = _WHY[code]
+    else:
+        why = " ".join(str(e.strerror or e).split())[:200]
+        if e.filename is not None: why = why.replace(f": '{e.filename}'", "")
+    return f"{name}: {why}" if name is not None else why
+
+def check_space(path, nbytes: int) -> None:
+    "`MoestError` unless the file system that will hold `path` has `nbytes` free (plus 1 %); the nearest existing folder is asked."
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    folder = next((a for a in (path.parent, *path.parent.parents) if a.is_dir()), Path("."))
+    free = shutil.disk_usage(folder).free
+    if nbytes * 1.01 > free:
+        mb = lambda b: f"{b / 2**20:,.1f} MB"
+        raise MoestError(f"cannot write {path}: it needs about {mb(nbytes)} but {folder} has {mb(free)} free")
+
+@contextlib.contextmanager
+def atomic_path(path, keep_on_error: bool = False, size: int | None = None):
+    """Yield a temporary path beside `path`; it replaces `path` only if the block finishes without error.
+    The file gets the permissions `open()` would give it: an existing target's mode, else 0o666 less the umask.
+    `size` (bytes, when the caller can estimate it) is checked against the free space first. A filesystem fault
+    (a read-only or missing folder, a file where a folder should be, a full disk) is one `MoestError` naming `path`,
+    and no temporary file is left behind."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if size: check_space(path, size)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+    except OSError as e: raise MoestError(f"cannot write {os_error_message(e, path)}") from None
     tmp = Path(tmp)
     try:
         yield tmp
@@ -56,6 +104,11 @@ def atomic_path(path, keep_on_error: bool = False):
         except FileNotFoundError: mode = 0o666 & ~_umask()
         os.chmod(tmp, mode)   # mkstemp made it 0600
         os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        if str(tmp) in str(e) or str(e.filename) in (str(tmp), str(path)) or _errno(e) in _FULL:
+            raise MoestError(f"cannot write {os_error_message(e, path)}") from None
+        raise
     except BaseException:
         if not keep_on_error: tmp.unlink(missing_ok=True)
         raise
@@ -90,6 +143,17 @@ def check_out(out, inputs, flag: str = "--out", example: str | None = None) -> P
         if same: raise MoestError(f"{flag} {out} is the {label} file {inp}; write the output elsewhere")
     if out.is_dir():
         raise MoestError(f"{flag} {out} is a directory; give a file name" + (f" such as {out / example}" if example else ""))
+    check_folder(out, flag)
+    return out
+
+def check_folder(out, flag: str = "--out") -> Path:
+    "`MoestError` unless `out`'s folder can be made and written: no file on its path, the nearest existing folder writable."
+    out = Path(out)
+    f = _file_on_path(out.parent)
+    if f is not None: raise MoestError(f"{flag} {out}: {f} is a file, not a folder")
+    folder = next((a for a in (out.parent, *out.parent.parents) if a.is_dir()), None)
+    if folder is not None and not os.access(folder, os.W_OK | os.X_OK):
+        raise MoestError(f"{flag} {out}: folder {folder} is not writable")
     return out
 
 # %% ../nbs/00_core.ipynb #67a4821c

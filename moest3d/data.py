@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -13,7 +14,7 @@ from typing import Iterable, Iterator, Sequence
 import h5py
 import numpy as np
 
-from .core import DataError, atomic_path
+from .core import DataError, MoestError, atomic_path, os_error_message
 
 # %% auto #0
 __all__ = ['FIELDS', 'REQUIRED', 'CHUNK_ROWS', 'CHUNK_BYTES', 'INT32_MAX', 'SAME_WIDTH', 'TRAIN_NEEDS', 'PREDICT_NEEDS',
@@ -123,24 +124,40 @@ def _attr(v):
 
 class H5Writer:
     """Write an H5 file section by section into `<out>.partial`; `close()` renames it onto `out`.
-    On error the partial file is removed (or kept for `resume=True`); an existing `out` is never touched before the rename."""
+    On error the partial file is removed (or kept for `resume=True`, unless the error is a filesystem fault or bad data:
+    nothing to resume then); an existing `out` is never touched before the rename. A filesystem fault is one `MoestError` naming `out`."""
     def __init__(self, out, gene_names=None, attrs=None, resume: bool = False, validate: bool = True):
         self.out, self.validate = Path(out), validate
         self.partial = self.out.with_name(self.out.name + ".partial")
-        self.out.parent.mkdir(parents=True, exist_ok=True)
         self.resume = resume
-        mode = "a" if resume and self.partial.exists() else "w"
-        self.f = h5py.File(self.partial, mode)
-        for name in list(self.f.keys()):  # a killed run leaves at most one unfinished section
-            if isinstance(self.f[name], h5py.Group) and not self.f[name].attrs.get("_complete", False): del self.f[name]
-        self.gene_names = None
         if gene_names is not None:
             gene_names = [str(g) for g in gene_names]
-            _check_genes(gene_names, self.out)
-            if "gene_names" in self.f: del self.f["gene_names"]
-            self.f.create_dataset("gene_names", data=np.array(gene_names, dtype=h5py.string_dtype()))
-            self.gene_names = gene_names
-        for k, v in (attrs or {}).items(): self.f.attrs[k] = _attr(v)
+            _check_genes(gene_names, self.out)   # before any file is made
+        mode = "a" if resume and self.partial.exists() else "w"
+        try:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            self.f = h5py.File(self.partial, mode)
+        except OSError as e:
+            if mode == "w":
+                with contextlib.suppress(OSError): self.partial.unlink()
+            raise MoestError(f"cannot write {os_error_message(e, self.out)}") from None
+        with self._writing():
+            for name in list(self.f.keys()):  # a killed run leaves at most one unfinished section
+                if isinstance(self.f[name], h5py.Group) and not self.f[name].attrs.get("_complete", False): del self.f[name]
+            self.gene_names = None
+            if gene_names is not None:
+                if "gene_names" in self.f: del self.f["gene_names"]
+                self.f.create_dataset("gene_names", data=np.array(gene_names, dtype=h5py.string_dtype()))
+                self.gene_names = gene_names
+            for k, v in (attrs or {}).items(): self.f.attrs[k] = _attr(v)
+
+    @contextlib.contextmanager
+    def _writing(self):
+        "Inside: an OSError (a full disk, a vanished folder) closes and removes the partial file and becomes one `MoestError` naming `out`."
+        try: yield
+        except OSError as e:
+            self.abort(drop=True)
+            raise MoestError(f"cannot write {os_error_message(e, self.out)}") from None
 
     @property
     def done(self) -> list[str]:
@@ -157,31 +174,35 @@ class H5Writer:
             if n == 0: raise DataError("section has no spots", self.out, sec.name)
             ng = len(self.gene_names) if self.gene_names is not None else None
             for k, v in sec.data.items(): _check_array(np.asarray(v), k, self.out, sec.name, n, ng)
-        g = self.f.create_group(sec.name)
-        for k, v in sec.data.items():
-            v = np.asarray(v)
-            if v.dtype.kind in "UO": v = v.astype(h5py.string_dtype()) if v.dtype.kind == "O" else np.char.encode(v, "utf-8")
-            g.create_dataset(k, data=v, chunks=chunk_shape(v), **compression_opts(k))
-        for k, v in sec.attrs.items():  # "dataset.attr" keys (as read_section returns them) go back onto the dataset
-            ds, _, a = k.partition(".")
-            if a and ds in g: g[ds].attrs[a] = _attr(v)
-            else: g.attrs[k] = _attr(v)
-        g.attrs["_complete"] = True
-        self.f.flush()
+        with self._writing():
+            g = self.f.create_group(sec.name)
+            for k, v in sec.data.items():
+                v = np.asarray(v)
+                if v.dtype.kind in "UO": v = v.astype(h5py.string_dtype()) if v.dtype.kind == "O" else np.char.encode(v, "utf-8")
+                g.create_dataset(k, data=v, chunks=chunk_shape(v), **compression_opts(k))
+            for k, v in sec.attrs.items():  # "dataset.attr" keys (as read_section returns them) go back onto the dataset
+                ds, _, a = k.partition(".")
+                if a and ds in g: g[ds].attrs[a] = _attr(v)
+                else: g.attrs[k] = _attr(v)
+            g.attrs["_complete"] = True
+            self.f.flush()
 
     def close(self):
         "Finish: rename the partial file onto the output."
-        self.f.close()
-        self.partial.replace(self.out)
+        with self._writing():
+            self.f.close()
+            self.partial.replace(self.out)
 
-    def abort(self):
-        self.f.close()
-        if not self.resume: self.partial.unlink(missing_ok=True)
+    def abort(self, drop: bool = False):
+        "Close and remove the partial file (kept with `resume=True` unless `drop`)."
+        with contextlib.suppress(Exception): self.f.close()   # closing flushes: on a full disk that fails too
+        if drop or not self.resume:
+            with contextlib.suppress(OSError): self.partial.unlink()
 
     def __enter__(self): return self
     def __exit__(self, typ, *_):
         if typ is None: self.close()
-        else: self.abort()
+        else: self.abort(drop=issubclass(typ, (OSError, MoestError)))
 
 def write_h5(out, sections: Iterable[Section], gene_names=None, attrs=None) -> Path:
     "Write `sections` (any iterable, consumed one at a time) and `gene_names` to `out`, atomically."

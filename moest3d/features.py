@@ -18,14 +18,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from .core import DataError, MoestError, check_out, progress
+from .core import DataError, MoestError, check_out, check_space, os_error_message, progress
 from .data import H5Writer, Section, chunk_shape, compression_opts, list_sections, read_attrs, read_gene_names, read_section
 from .encoders import MorphoEncoder, get_encoder
 from .sobel import SobelDescriptor, to_image, work_size
 
 # %% auto #0
-__all__ = ['OUTPUTS', 'PatchBatches', 'encode_batch', 'check_patches', 'run_key', 'output_attrs', 'parse_device', 'extract',
-           'extract_parser', 'extract_main']
+__all__ = ['OUTPUTS', 'PatchBatches', 'encode_batch', 'check_patches', 'run_key', 'output_bytes', 'output_attrs', 'parse_device',
+           'extract', 'extract_parser', 'extract_main']
 
 # %% ../nbs/32_extract.ipynb #43046379
 class PatchBatches(torch.utils.data.Dataset):
@@ -94,6 +94,17 @@ def run_key(encoder: nn.Module, descriptor: SobelDescriptor, precision: str, kee
         st = Path(inp).stat()
         key.update(input=str(Path(inp).resolve()), bytes=st.st_size, mtime_ns=st.st_mtime_ns)
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+
+def output_bytes(inp, todo, encoder: nn.Module, descriptor: SobelDescriptor, keep_patches: bool = False, inplace: bool = False) -> int:
+    """About how many bytes `extract` writes: per spot float32 features and descriptor and a float16 map; for a new file
+    also the input's other datasets as they are stored (its patches too with `keep_patches`)."""
+    total = sum(n for _, n in todo) * (4 * int(encoder.dim) + 2 * descriptor.map_size ** 2 + 4 * len(descriptor.columns))
+    if not inplace:
+        with h5py.File(inp, "r") as f:
+            for name, _ in todo:
+                for k, ds in f[name].items():
+                    if isinstance(ds, h5py.Dataset) and k not in OUTPUTS and (keep_patches or k != "patches"): total += ds.id.get_storage_size()
+    return int(total)
 
 # %% ../nbs/32_extract.ipynb #d4c15919
 def _copy_in(inp, name) -> tuple[Section, dict]:
@@ -193,11 +204,12 @@ def _extract_new(inp, out, todo_all, encoder, descriptor, key, keep_patches, loa
                 sec, ds_attrs = _copy_in(inp, name)
                 sec.data.update(uni_features=feats, sobel_gradients=maps, morph_descriptor=desc)
                 w.add(sec)
-                g = w.f[name]
-                _set_attrs(g, {**ds_attrs, **output_attrs(encoder, descriptor)})
-                if keep_patches: _copy_patches(inp, name, g)
-                g.attrs["_extract"] = key
-                w.f.flush()
+                with w._writing():   # a full disk: one line naming `out`, and no partial file left
+                    g = w.f[name]
+                    _set_attrs(g, {**ds_attrs, **output_attrs(encoder, descriptor)})
+                    if keep_patches: _copy_patches(inp, name, g)
+                    g.attrs["_extract"] = key
+                    w.f.flush()
     return len(todo)
 
 def _extract_inplace(inp, todo_all, encoder, descriptor, key, loader_args, quiet):
@@ -208,14 +220,17 @@ def _extract_inplace(inp, todo_all, encoder, descriptor, key, loader_args, quiet
     batch_size, _, device = loader_args
     with progress(total=sum(n for _, n in todo), desc=f"extract {encoder.name}", unit="patch") as bar:
         for name, feats, maps, desc in _encode_sections(inp, todo, encoder, descriptor, batch_size, 0, device, bar, True):
-            with h5py.File(inp, "a") as f:
-                g = f[name]
-                if "_extract" in g.attrs: del g.attrs["_extract"]
-                for k, v in zip(OUTPUTS, (feats, maps, desc)):
-                    if k in g: del g[k]
-                    g.create_dataset(k, data=v, chunks=chunk_shape(v), **compression_opts(k))
-                _set_attrs(g, output_attrs(encoder, descriptor))
-                g.attrs["_extract"] = key
+            try:
+                with h5py.File(inp, "a") as f:
+                    g = f[name]
+                    if "_extract" in g.attrs: del g.attrs["_extract"]
+                    for k, v in zip(OUTPUTS, (feats, maps, desc)):
+                        if k in g: del g[k]
+                        g.create_dataset(k, data=v, chunks=chunk_shape(v), **compression_opts(k))
+                    _set_attrs(g, output_attrs(encoder, descriptor))
+                    g.attrs["_extract"] = key
+            except OSError as e: raise MoestError(f"cannot write into {os_error_message(e, inp)} (section {name}; sections without "
+                                                  "the _extract mark are redone by the next run)") from None
     return len(todo)
 
 # %% ../nbs/32_extract.ipynb #a16e5e62
@@ -239,6 +254,7 @@ def extract(inp, out=None, encoder="morpho", weights=None, device="cpu", batch_s
     if isinstance(encoder, str): encoder = get_encoder(encoder, weights, dev, precision, max_size=max_size)
     encoder = encoder.to(dev).eval()
     descriptor = SobelDescriptor(max_size=max_size, map_size=map_size).to(dev)
+    check_space(inp if inplace else out, output_bytes(inp, todo, encoder, descriptor, keep_patches, inplace))
     batch_size = batch_size or (256 if isinstance(encoder, MorphoEncoder) or dev.type == "cuda" else 16)
     workers = (min(4, os.cpu_count() or 1) if dev.type == "cuda" else 0) if workers is None else workers
     _log(f"{inp} -> {inp if inplace else out}: {len(todo)} sections, {sum(n for _, n in todo)} patches, encoder "

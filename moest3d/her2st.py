@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -58,8 +59,9 @@ def _read_tsv(path, section, **kw) -> pd.DataFrame:
     "`pd.read_csv` with tab separators; unreadable files become `DataError`."
     if not Path(path).is_file(): raise DataError("file not found", path, section)
     try: return pd.read_csv(path, sep="\t", **kw)
-    except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError, gzip.BadGzipFile) as e:
-        raise DataError(f"unreadable table ({type(e).__name__}: {e})", path, section) from None
+    except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError, gzip.BadGzipFile, zlib.error) as e:   # zlib.error: damaged deflate data
+        why = f"damaged gzip data: {e}" if isinstance(e, zlib.error) else f"{type(e).__name__}: {e}"
+        raise DataError(f"unreadable table ({why})", path, section) from None
     except pd.errors.EmptyDataError: raise DataError("file is empty", path, section) from None
 
 def count_genes(path, section=None) -> list[str]:

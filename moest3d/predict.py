@@ -14,11 +14,11 @@ import torch
 
 from .core import DataError, MoestError, atomic_path, check_out
 from .data import PREDICT_NEEDS, _open, validate_h5
-from .dataset import GeneSets, Norm, SpotData, section_table
+from .dataset import SOBEL_FALLBACK_COLUMNS, GeneSets, Norm, SpotData, _morph_columns, section_table
 from .train import METHODS, MOEST_METHODS, TrainConfig, check_device, checkpoint_file, predict_moest
 
 # %% auto #0
-__all__ = ['load_run', 'predict_sections', 'to_anndata', 'write_h5ad', 'predict_parser', 'predict_main']
+__all__ = ['load_run', 'predict_sections', 'to_anndata', 'h5ad_bytes', 'write_h5ad', 'predict_parser', 'predict_main']
 
 # %% ../nbs/55_predict.ipynb #dbb7e160
 def _read_json(run: Path, name: str, need=()) -> dict:
@@ -75,18 +75,27 @@ def load_run(run) -> dict:
     return dict(config=cfg, genes=genes, norm=norm, model=model, path=run, train=train)
 
 # %% ../nbs/55_predict.ipynb #f28ca534
-def _check_encoder(data, sections, encoder: str, feat_dim: int | None = None):
-    "Every section has features, made by the encoder the run was trained on, of the width it was trained on."
+def _check_encoder(data, sections, encoder: str, feat_dim: int | None = None, morph_columns=None, run=None):
+    """Every section has features, made by the encoder the run was trained on, of the width it was trained on, and the
+    morphology columns it was trained on: else a `DataError` naming the file, section, dataset and the checkpoint `run`."""
+    ck = f" (checkpoint {run})" if run is not None else ""
     with _open(data) as f:
         for s in sections:
             if "uni_features" not in f[s]: raise DataError("missing (run `moest3d extract` first)", data, s, "uni_features")
             e = f[s]["uni_features"].attrs.get("encoder", "")
             e = e.decode() if isinstance(e, bytes) else str(e)
             if encoder and e and e != encoder:
-                raise DataError(f"features come from encoder {e!r} but the run was trained on {encoder!r}", data, s, "uni_features")
+                raise DataError(f"features come from encoder {e!r} but the run was trained on {encoder!r}{ck}", data, s, "uni_features")
             d = f[s]["uni_features"].shape[1]
             if feat_dim is not None and d != feat_dim:
-                raise DataError(f"features have {d} dims but the run was trained on {feat_dim}", data, s, "uni_features")
+                raise DataError(f"features have {d} dims but the run was trained on {feat_dim}{ck}", data, s, "uni_features")
+            if morph_columns is None: continue
+            g = f[s]
+            cols, ds = (_morph_columns(g), "morph_descriptor") if "morph_descriptor" in g else (SOBEL_FALLBACK_COLUMNS, "sobel_gradients")
+            if list(cols) != list(morph_columns):
+                diff = next((f"column {i}: {a!r} here, {b!r} in the run" for i, (a, b) in enumerate(zip(cols, morph_columns)) if a != b),
+                            f"{len(cols)} columns here, {len(morph_columns)} in the run")
+                raise DataError(f"morphology columns differ from the run's ({diff}){ck}", data, s, ds)
 
 def predict_sections(run: dict, data, sections=None, device: str = "cpu", max_memory_gb: float = 4.0) -> dict:
     """{section: dict(pred, coords_3d[, rho, gates, g, log_lib])} for `sections` (default all) of a features H5; counts are never read.
@@ -97,10 +106,13 @@ def predict_sections(run: dict, data, sections=None, device: str = "cpu", max_me
     sections = list(sections or names)
     bad = [s for s in sections if s not in names]
     if bad: raise DataError(f"no such section group (file has {', '.join(names)})", data, bad[0])
-    _check_encoder(data, names, run["norm"].encoder, run["norm"].feat_dim)
+    norm = run["norm"]
+    _check_encoder(data, names, norm.encoder, norm.feat_dim, norm.morph_columns, run.get("path"))
     cfg, model = run["config"], run["model"]
     pool_k = (cfg.get("model") or {}).get("pool_k", ()) if cfg["method"] in MOEST_METHODS else ()
-    inputs = SpotData(data, names, run["norm"], table=table, max_memory_gb=max_memory_gb, pool_k=pool_k)  # no genes: no counts
+    try: inputs = SpotData(data, names, norm, table=table, max_memory_gb=max_memory_gb, pool_k=pool_k)  # no genes: no counts
+    except DataError: raise
+    except MoestError as e: raise MoestError(f"{data}: {e} (checkpoint {run.get('path')})") from None   # `Norm.apply`'s checks
     if cfg["method"] in MOEST_METHODS:
         t = run.get("train") or TrainConfig(**cfg.get("train", {}))
         out = predict_moest(model.to(device), inputs, sections, table, device, t.eval_spots, t.context_sections, t.amp)
@@ -141,10 +153,15 @@ def to_anndata(run: dict, preds: dict):
                         "counts": "exp(predicted log library size) * proportions" if "rho" in preds[secs[0]] else "not available for baselines"}
     return a
 
+def h5ad_bytes(adata) -> int:
+    "About the size of `adata` as an uncompressed .h5ad: its arrays, plus 64 bytes a row for names and categories."
+    arrays = [adata.X, *adata.layers.values(), *adata.obsm.values()] + [adata.obs[c].to_numpy() for c in adata.obs]
+    return int(sum(getattr(a, "nbytes", 0) for a in arrays) + 64 * (adata.n_obs + adata.n_vars) + (1 << 16))
+
 def write_h5ad(adata, out):
-    "Write an .h5ad atomically."
+    "Write an .h5ad atomically, after checking that the disk has room for it (`h5ad_bytes`)."
     out = Path(out)
-    with atomic_path(out) as tmp: adata.write_h5ad(tmp)
+    with atomic_path(out, size=h5ad_bytes(adata)) as tmp: adata.write_h5ad(tmp)
     return out
 
 # %% ../nbs/55_predict.ipynb #7d6ed476

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .core import DataError, MoestError
 from .data import Section, write_h5
+from .misar import check_10x_h5
 from .patches import (adata_counts, as_rgb_uint8, check_centres, crop_patches, open_image, read_gene_list,
                              shared_genes, warn)
 
@@ -78,10 +79,12 @@ def read_spaceranger(path, image=None):
     pngs = {res: path/"spatial"/f"tissue_{res}_image.png" for res in ("hires", "lowres")}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        if (path/count_file).is_file(): check_10x_h5(path/count_file)   # a damaged matrix: one line, not a crash inside scipy
         try:
             if pngs["lowres"].exists() and not pngs["hires"].exists(): a = _visium_lowres_only(path, count_file, image, pngs)
             else: a = sc.read_visium(path, count_file=count_file, source_image_path=image)   # no PNG at all: its error
-        except (OSError, KeyError, ValueError) as e: raise DataError(f"not a readable Space Ranger folder ({e})", path) from None
+        except (OSError, KeyError, ValueError, RuntimeError, TypeError, IndexError, EOFError) as e:
+            raise DataError(f"not a readable Space Ranger folder ({type(e).__name__}: {' '.join(str(e).split())[:200]})", path) from None
     a.var_names_make_unique()
     lab = read_spot_labels(path)
     if lab is not None: a.obs["label"] = lab.reindex(a.obs_names).to_numpy(object)
