@@ -639,7 +639,8 @@ def train_main(args) -> int:
     kw.update(resume=args.resume, tcfg=tcfg, log=log, protocol=args.protocol, genes=args.genes, validate=False)
     try:
         if args.fold == "all":
-            n = make_split(section_table(args.data, args.dataset), args.dataset, 0, args.folds, protocol=args.protocol).folds
+            try: n = make_split(section_table(args.data, args.dataset), args.dataset, 0, args.folds, protocol=args.protocol).folds
+            except MoestError as e: raise MoestError(f"{args.data}: {e}") from None
             for k in range(n): run_fold(args.data, args.dataset, Path(args.out) / f"fold{k}", fold=k, folds=args.folds, **kw)
         else: run_fold(args.data, args.dataset, args.out, fold=fold, folds=args.folds, **kw)
     finally:
