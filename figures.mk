@@ -6,6 +6,7 @@
 #   make figures DATASET=her2st RAW=../shared/data/her2st      (also misar, openst, st; figures -> runs/<dataset>-<encoder>/figures)
 #   make figures FOLDS=5 EPOCHS=60 METHODS="moest ridge" ABLATIONS="no_moe" DEVICE=cuda
 #   make figures SWEEP="1 2"                  the heterogeneity levels of figure 9 (SWEEP= skips it); HETEROGENEITY=h: the main tissue's
+#   make figures DLPFC=../shared/data/dlpfc   also routing vs cortical layers on real tissue -> figures/routing_dlpfc.png
 #   make smoke                                QUICK=1 from scratch, one check per expected file -> runs/smoke.counts
 #
 # Every stage is a papermill run of a notebook in nbs/experiments/ (executed copies: $(RUN)/nb/). Only what changed
@@ -83,7 +84,16 @@ FIG_RECORDS := $(filter-out %/fig9_heterogeneity.json,$(FIG_NAMES:%=$(FIGDIR)/%.
 figures: | $(STAMP)
 	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) -j$(JOBS) figures-all
 
-figures-all: $(FIGDIR)/MANIFEST.md
+# routing on real tissue (issue 13): only when DLPFC names the 4 Visium folders, which cannot ship with the repository;
+# bench/real.py trains MoEST+ leave-one-section-out (and resumes), bench/routing.py draws experts beside the layers
+DLPFC ?=
+REAL_FIGS := $(if $(strip $(DLPFC)),$(FIGDIR)/routing_dlpfc.png)
+$(FIGDIR)/routing_dlpfc.png: bench/real.py bench/routing.py | $(STAMP)
+	@mkdir -p $(FIGDIR) runs; echo "routing on real tissue: $(DLPFC) -> $@ (work folder runs/real-dlpfc-common; log runs/real-dlpfc.log)"
+	@OMP_NUM_THREADS=1 $(BIN)/python bench/real.py $(DLPFC) --dataset anndata --methods moest --out runs/real-dlpfc-common > runs/real-dlpfc.log 2>&1
+	@$(BIN)/python bench/routing.py runs/real-dlpfc-common --figure $@ | tee -a runs/real-dlpfc.log
+
+figures-all: $(FIGDIR)/MANIFEST.md $(REAL_FIGS)
 	@echo "figures: $(FIGDIR) is up to date (how each file was made: $(FIGDIR)/MANIFEST.md)"
 
 # ---- stamps: settings + code hash of each stage; a stamp's file changes only when its content does -------------------

@@ -6,7 +6,7 @@
 RUN_DIR is a `bench/real.py` work folder: its `train/moest-f<k>/predictions.h5` hold the gates of each held-out
 section, its `features.h5` the spot ids and coordinates. `--labels` is any H5 with per-spot `labels` and `spot_ids`
 (e.g. `moest3d prepare --dataset anndata --raw ../shared/data/dlpfc --out LABELLED.h5`, which reads each folder's
-`layer_labels.csv`); spots are matched by id, unlabelled spots are left out of the scores. The labels are never an input of
+`layer_labels.csv`; by default RUN_DIR/input.h5, which `bench/real.py` prepared that way); spots are matched by id, unlabelled spots are left out of the scores. The labels are never an input of
 any model. Prints, per held-out section, the adjusted Rand index and normalised mutual information of routing
 against the labels, and the same for a k-means (k = number of experts) of the image features as a yardstick; writes
 a figure (default `bench/routing-<name>.png`).
@@ -91,11 +91,12 @@ def figure(items: list[dict], out: Path, title: str):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("run_dir")
-    p.add_argument("--labels", default=None, help="an H5 with per-spot labels and spot_ids")
+    p.add_argument("--labels", default=None, help="an H5 with per-spot labels and spot_ids (default: RUN_DIR/input.h5, if it has them)")
     p.add_argument("--figure", default=None)
     args = p.parse_args(argv)
     run_dir = Path(args.run_dir)
-    items = collect(run_dir, Path(args.labels) if args.labels else None)
+    labels = Path(args.labels) if args.labels else (run_dir / "input.h5" if (run_dir / "input.h5").exists() else None)
+    items = collect(run_dir, labels)
     if not items: raise SystemExit(f"{run_dir}: no MoEST+ runs with gates under train/moest-f*")
     import json
     n_exp = json.loads((sorted((run_dir / "train").glob("moest-f*"))[0] / "config.json").read_text())["model"]["n_experts"]

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from .core import DataError, MoestError, check_out, check_space, os_error_message, progress
-from .data import H5Writer, Section, chunk_shape, compression_opts, list_sections, read_attrs, read_gene_names, read_section
+from .data import H5Writer, Section, _open, chunk_shape, compression_opts, list_sections, read_attrs, read_gene_names, read_section
 from .encoders import MorphoEncoder, get_encoder
 from .sobel import SobelDescriptor, to_image, work_size
 
@@ -71,7 +71,7 @@ OUTPUTS = ("uni_features", "sobel_gradients", "morph_descriptor")
 def check_patches(path) -> list[tuple[str, int]]:
     "[(section, n)] of an input file whose every section has uint8 `(N, P, P, 3)` patches, one per spot; `DataError` otherwise."
     out = []
-    with h5py.File(path, "r") as f:
+    with _open(path) as f:      # a missing or non-HDF5 file is one DataError naming it
         for name in list_sections(path):
             g = f[name]
             if "coords_3d" not in g: raise DataError("missing", path, name, "coords_3d")
@@ -247,7 +247,8 @@ def extract(inp, out=None, encoder="morpho", weights=None, device="cpu", batch_s
     if not inplace and out is None: raise MoestError("give --out FILE (or --inplace to write into the input file)")
     if not inplace:
         try: check_out(out, {"--in": inp}, example="features.h5")
-        except MoestError as e: raise MoestError(f"{e}, or use --inplace to write into the input") from None
+        except MoestError as e:   # the input itself as --out: say how to write into it on purpose
+            raise MoestError(f"{e}, or use --inplace to write into the input" if " is the --in file " in str(e) else str(e)) from None
     todo = check_patches(inp)
     dev = parse_device(device)
     precision = precision or ("bf16" if dev.type == "cuda" else "fp32")
