@@ -65,7 +65,7 @@ FEATURES := $(RUN)/features.h5
 TRUTH    := $(if $(filter virtual,$(DATASET)),$(RUN)/input.truth.h5)
 # papermill, quiet: the kernel's TCP warning is dropped; a failing cell still prints its traceback and fails the recipe
 # (one torch thread per job: with $(JOBS) jobs on a small CPU, more threads only spin and slow everything down)
-PM        = set -o pipefail; OMP_NUM_THREADS=$(THREADS) MKL_NUM_THREADS=$(THREADS) $(BIN)/papermill -k python3 --no-progress-bar --log-level WARNING
+PM        = set -o pipefail; OMP_NUM_THREADS=$(THREADS) MKL_NUM_THREADS=$(THREADS) .ci/papermill $(BIN)/papermill -k python3 --no-progress-bar --log-level WARNING
 QUIET_PM := 2>&1 | sed -u -e '/Kernel is running over TCP/d' -e '/KeyboardInterrupt caught in kernel/d'
 MADE_BY  := make figures DATASET=$(DATASET) ENCODER=$(ENCODER) FOLDS=$(FOLDS) EPOCHS=$(EPOCHS) SEED=$(SEED)$(if $(QUICK), QUICK=$(QUICK))
 
@@ -169,7 +169,7 @@ $(FIG_RECORDS): $(FIGDIR)/%.json: $(EXP)/%.ipynb $(TRAIN)/comparison.csv $(INPUT
 	  -p out $(FIGDIR) -p command "$(MADE_BY)" $(QUIET_PM)
 
 # ---- figure 9: the same pipeline at each heterogeneity level (a make of this file per level; silent when up to date) -------
-$(RUN)/sweep-h%/train/comparison.csv: FORCE | $(STAMP)
+$(RUN)/sweep-h%/train/comparison.csv: FORCE | $(STAMP) $(INPUT)
 	@$(MAKE) -s --no-print-directory -f $(firstword $(MAKEFILE_LIST)) RUN=$(RUN)/sweep-h$* HETEROGENEITY=$* SWEEP= \
 	  METHODS="$(SWEEP_METHODS)" ABLATIONS="$(SWEEP_ABLATIONS)" $@
 $(FIGDIR)/fig9_heterogeneity.json: $(EXP)/fig9_heterogeneity.ipynb $(TRAIN)/comparison.csv $(SWEEP_CMP) $(INPUT) $(STAMPS)/figures
