@@ -24,7 +24,8 @@ import pandas as pd  # noqa: E402
 
 
 def _strs(a) -> np.ndarray:
-    return np.array([v.decode() if isinstance(v, bytes) else str(v) for v in a])
+    from moest3d.data import _decode   # the package's one bytes -> str
+    return np.array(_decode(a))
 
 
 def collect(run_dir: Path, labels: Path | None) -> list[dict]:

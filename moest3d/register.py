@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .core import DataError, MoestError, atomic_path, check_out, progress
-from .data import _open
+from .data import _decode, _open
 from .dataset import section_table, specimen_stacks
 
 # %% auto #0
@@ -144,7 +144,7 @@ def _darkness(f, section: str) -> np.ndarray | None:
 def _labels(f, section: str) -> np.ndarray | None:
     "The per-spot `labels` of a section as str ('' = none), or None when the file has none."
     if "labels" not in f[section]: return None
-    return np.array([v.decode() if isinstance(v, bytes) else str(v) for v in f[section]["labels"][...]])
+    return np.array(_decode(f[section]["labels"][...]))
 
 def label_agreement(a_xy, a_lab, b_xy, b_lab) -> float:
     "Fraction of labelled spots of `b` whose nearest labelled spot of `a` (in the plane) has the same label."

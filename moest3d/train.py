@@ -30,7 +30,7 @@ from .dataset import (BlockSampler, GeneSets, Norm, SpotData, fit_norm, section_
 from .evaluate import tidy_metrics, write_run_metrics, fold_values
 from .metrics import log1p_means, log1p_proportions, primary_r
 from .patches import read_gene_list
-from .splits import DATASETS, PROTOCOLS, Split, make_split
+from .splits import DATASETS, PROTOCOLS, Split, fold_split, make_split
 
 # %% auto #0
 __all__ = ['MOEST_METHODS', 'METHODS', 'SIZED', 'RESUME_KEYS', 'RESUME_FOLD_KEYS', 'TrainConfig', 'model_config', 'method_inputs',
@@ -639,8 +639,7 @@ def train_main(args) -> int:
     kw.update(resume=args.resume, tcfg=tcfg, log=log, protocol=args.protocol, genes=args.genes, validate=False)
     try:
         if args.fold == "all":
-            try: n = make_split(section_table(args.data, args.dataset), args.dataset, 0, args.folds, protocol=args.protocol).folds
-            except MoestError as e: raise MoestError(f"{args.data}: {e}") from None
+            n = fold_split(args.data, args.dataset, folds=args.folds, protocol=args.protocol).folds   # its errors name the file
             for k in range(n): run_fold(args.data, args.dataset, Path(args.out) / f"fold{k}", fold=k, folds=args.folds, **kw)
         else: run_fold(args.data, args.dataset, args.out, fold=fold, folds=args.folds, **kw)
     finally:
