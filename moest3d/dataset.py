@@ -19,9 +19,10 @@ from .data import Section, _open, read_gene_names, write_h5
 from .metrics import log1p_normalize
 
 # %% auto #0
-__all__ = ['MORPH_COLUMNS', 'SOBEL_FALLBACK_COLUMNS', 'toy_features', 'section_table', 'specimen_stacks', 'gene_stats',
-           'GeneSets', 'select_genes', 'coord_columns', 'read_raw', 'Norm', 'fit_norm', 'neighbour_index',
-           'neighbour_pool', 'SpotData', 'spatial_blocks', 'BlockSampler', 'to_batch']
+__all__ = ['MORPH_COLUMNS', 'SOBEL_FALLBACK_COLUMNS', 'INPUT_KEYS', 'toy_features', 'section_table', 'specimen_stacks',
+           'gene_stats', 'GeneSets', 'select_genes', 'read_rows', 'coord_columns', 'read_raw', 'Norm', 'fit_norm',
+           'neighbour_index', 'neighbour_pool', 'MemoryBudget', 'SpotData', 'spatial_blocks', 'BlockSampler',
+           'to_batch']
 
 # %% ../nbs/50_dataset.ipynb #f5676323
 MORPH_COLUMNS = ("sobel_mean", "sobel_q90", "boundary", "density")
@@ -145,6 +146,27 @@ def select_genes(path, train_sections: Sequence[str], n_genes: int = 250, min_fr
     heg = sel.sort_values(["mean", "gene"], ascending=[False, True]).gene.head(n_report)
     return GeneSets(list(sel.gene), list(heg), list(sel.gene.head(n_report)), list(train_sections))
 
+# %% ../nbs/50_dataset.ipynb #e980f7ae
+def read_rows(ds, rows, budget: int = 1 << 26) -> np.ndarray:
+    "`ds[rows]` for a slice, or for row indices in any order (repeats allowed), read as chunk-aligned slabs of at most `budget` bytes."
+    if isinstance(rows, slice): return ds[rows]
+    rows = np.asarray(rows, np.int64)
+    if rows.size == 0: return np.zeros((0,) + ds.shape[1:], ds.dtype)
+    u, inv = np.unique(rows, return_inverse=True)
+    if ds.compression is None and len(u) * 64 < u[-1] - u[0] + 1: return ds[u][inv]   # sparse rows of a plain dataset
+    c = ds.chunks[0] if ds.chunks else 1
+    per_slab = max(1, budget // (c * max(1, ds.dtype.itemsize * int(np.prod(ds.shape[1:])))))   # chunks per read
+    cids = np.unique(u // c)
+    runs, first = [], 0
+    for j in range(1, len(cids) + 1):                             # runs of adjacent chunks, at most per_slab each
+        if j == len(cids) or cids[j] != cids[j - 1] + 1 or j - first >= per_slab: runs.append((cids[first], cids[j - 1])); first = j
+    parts = []
+    for c0, c1 in runs:
+        a, b = int(c0 * c), int(min(ds.shape[0], (c1 + 1) * c))
+        sel = u[(u >= a) & (u < b)]
+        parts.append(ds[a:b][sel - a])
+    return np.concatenate(parts)[inv]
+
 # %% ../nbs/50_dataset.ipynb #9596dedc
 def coord_columns(table: pd.DataFrame) -> int:
     "3, or 4 when every section carries `stage_days` (MISAR-seq's developmental time, the '4D' coordinate)."
@@ -166,14 +188,14 @@ def read_raw(f, section: str, spots=slice(None), stage_days=None) -> dict:
     "Raw (un-normalised) per-spot inputs of one section from an open H5: feats, coords (3 or 4 columns), morph, morph columns."
     g = f[section]
     if "uni_features" not in g: raise DataError("missing (run `moest3d extract` first)", f.filename, section, "uni_features")
-    out = {"feats": np.asarray(g["uni_features"][spots], dtype=np.float32)}
-    c = np.asarray(g["coords_3d"][spots], dtype=np.float64)
+    out = {"feats": np.asarray(read_rows(g["uni_features"], spots), dtype=np.float32)}
+    c = np.asarray(read_rows(g["coords_3d"], spots), dtype=np.float64)
     out["coords_um"] = c
     out["coords"] = np.c_[c, np.full(len(c), stage_days)] if stage_days is not None else c
     if "morph_descriptor" in g:
-        out["morph"], out["morph_columns"] = np.asarray(g["morph_descriptor"][spots], np.float32), _morph_columns(g)
+        out["morph"], out["morph_columns"] = np.asarray(read_rows(g["morph_descriptor"], spots), np.float32), _morph_columns(g)
     elif "sobel_gradients" in g:
-        out["morph"], out["morph_columns"] = _sobel_summary(g["sobel_gradients"][spots]), SOBEL_FALLBACK_COLUMNS
+        out["morph"], out["morph_columns"] = _sobel_summary(read_rows(g["sobel_gradients"], spots)), SOBEL_FALLBACK_COLUMNS
     else: raise DataError("missing (need morph_descriptor or sobel_gradients)", f.filename, section, "morph_descriptor")
     if not np.isfinite(out["feats"]).all(): raise DataError("has non-finite values", f.filename, section, "uni_features")
     return out
@@ -309,12 +331,30 @@ def neighbour_pool(xy, feats, ks: Sequence[int], idx=None) -> np.ndarray:
     parts = [feats[nb].mean(1) for nb in neighbour_index(xy, ks, idx)]
     return np.concatenate(parts, 1) if parts else np.zeros((len(feats) if idx is None else len(idx), 0), np.float32)
 
+# %% ../nbs/50_dataset.ipynb #98478066
+class MemoryBudget:
+    "Bytes that the section caches of a run may hold together; `take` reserves room for one more (False: stream it instead)."
+    def __init__(self, gb: float):
+        if not gb >= 0: raise MoestError(f"memory budget must be ≥ 0 GB, got {gb!r}")
+        self.limit, self.used = int(gb * 2 ** 30), 0
+    def take(self, nbytes: int) -> bool:
+        if self.used + nbytes > self.limit: return False
+        self.used += int(nbytes); return True
+    def give(self, nbytes: int): self.used = max(0, self.used - int(nbytes))
+    def __repr__(self): return f"MemoryBudget({self.used / 2 ** 30:.3f} of {self.limit / 2 ** 30:.3f} GB)"
+
 # %% ../nbs/50_dataset.ipynb #8870d14f
+INPUT_KEYS = ("feats", "coords", "morph", "boundary", "sobel_mean", "ctx")   # what a model reads; no counts
+
 class SpotData:
-    "The spots of some sections, normalised with `norm`; counts/targets restricted to `genes` when given; `pool_k`: add `ctx`, the image features pooled over each spot's k nearest spots of its section (`neighbour_pool`)."
+    """The spots of some sections, normalised with `norm`; counts/targets restricted to `genes` when given; `pool_k`: add
+    `ctx`, the image features pooled over each spot's k nearest spots of its section (`neighbour_pool`).
+    Each section is cached while `budget` (a `MemoryBudget`; default: one of `max_memory_gb` for this object alone) has
+    room, else read by blocks; `in_memory=True`/`False` caches all/none. `share`: other `SpotData` of the same norm whose
+    cached sections lend their input arrays (no second copy)."""
     def __init__(self, path, sections: Sequence[str], norm: Norm, genes: Sequence[str] | None = None,
                  table: pd.DataFrame | None = None, in_memory: bool | None = None, max_memory_gb: float = 4.0,
-                 pool_k: Sequence[int] = ()):
+                 pool_k: Sequence[int] = (), budget: MemoryBudget | None = None, share: Sequence["SpotData"] = ()):
         self.path, self.sections, self.norm, self.pool_k = Path(path), list(sections), norm, tuple(pool_k)
         table = section_table(path) if table is None else table
         tab = table.set_index("section")
@@ -334,12 +374,41 @@ class SpotData:
                 for s in self.sections:
                     if "expression" not in f[s]: raise DataError("missing", path, s, "expression")
             d = f[self.sections[0]]["uni_features"].shape[1] if self.sections and "uni_features" in f[self.sections[0]] else norm.feat_dim
-        row_bytes = 4 * (d * (1 + len(self.pool_k)) + norm.coord_dim + norm.morph_dim + 2 + (3 * len(self.gidx) + 2 if self.gidx is not None else 0))
-        self.in_memory = (self.n * row_bytes <= max_memory_gb * 2 ** 30) if in_memory is None else in_memory
-        self._trees = {}
-        self._cache = [self._read(i, slice(None)) for i in range(len(self.sections))] if self.in_memory else None
+        self.row_bytes = 4 * (d * (1 + len(self.pool_k)) + norm.coord_dim + norm.morph_dim + 2 + (3 * len(self.gidx) + 2 if self.gidx is not None else 0))
+        self.budget = budget if budget is not None else MemoryBudget(max_memory_gb)
+        self._trees, self.n_read = {}, 0
+        lend = {}
+        for o in share:   # input arrays of sections another view already holds, for the same normalisation and pooling
+            if o.norm == norm and o.pool_k == self.pool_k:
+                for s, c in zip(o.sections, o._cache):
+                    if c is not None: lend.setdefault(s, {k: v for k, v in c.items() if k in INPUT_KEYS})
+        self._cache = []
+        for i, s in enumerate(self.sections):
+            if self.gidx is None and s in lend: self._cache.append(lend[s]); continue
+            nbytes = int(self.n_per[i]) * self.row_bytes
+            keep = in_memory if in_memory is not None else self.budget.take(nbytes)
+            if keep and in_memory is not None: self.budget.used += nbytes   # forced: counted, never refused
+            self._cache.append(self._read(i, slice(None)) if keep else None)
+        self.n_read = 0   # spots read by `get` (the caching above does not count)
 
+    @property
+    def in_memory(self) -> bool: return all(c is not None for c in self._cache)
+    @property
+    def cached(self) -> list: return [s for s, c in zip(self.sections, self._cache) if c is not None]
     def __len__(self): return self.n
+
+    def _expression(self, f, i: int, spots) -> dict:
+        "counts, lib, total and target of the genes for the spots of section `i`, read by chunks of rows."
+        ds = f[self.sections[i]]["expression"]
+        # the library size of the targets is the spot's count over ALL genes of the file (scanpy's normalize_total);
+        # `lib` (the panel's count) is the NB model's ℓ, whose proportions ρ are over the panel
+        rows = np.arange(ds.shape[0])[spots] if isinstance(spots, slice) else np.asarray(spots)
+        step = max(1, (1 << 26) // max(1, ds.shape[1] * 4))
+        full = [read_rows(ds, rows[a:a + step]) for a in range(0, len(rows), step)] or [np.zeros((0, ds.shape[1]), ds.dtype)]
+        x = np.concatenate([c[:, self.gidx] for c in full])
+        total = np.concatenate([c.sum(1) for c in full]).astype(np.float32)
+        return dict(counts=x.astype(np.float32), lib=x.sum(1).astype(np.float32), total=total,
+                    target=log1p_normalize(x, total=total if self.norm.target_sum == "file" else None))
 
     def _read(self, i: int, spots) -> dict:
         "Normalised arrays of section `i` (all spots or a sorted index/slice), read from the file."
@@ -348,17 +417,7 @@ class SpotData:
             raw = read_raw(f, sec, spots, self.stage[i])
             out = self.norm.apply(raw)
             if self.pool_k: out["ctx"] = self._pooled(f, i, spots, out["feats"])
-            if self.gidx is not None:
-                ds = f[sec]["expression"]
-                # the library size of the targets is the spot's count over ALL genes of the file (scanpy's normalize_total);
-                # `lib` (the panel's count) is the NB model's ℓ, whose proportions ρ are over the panel
-                rows = (_row_chunks(ds.shape[0], ds.shape[1]) if isinstance(spots, slice) else [(None, None)])
-                full = [np.asarray(ds[a:b] if a is not None else ds[spots]) for a, b in rows]
-                x = np.concatenate([c[:, self.gidx] for c in full])
-                out["counts"] = x.astype(np.float32)
-                out["lib"] = out["counts"].sum(1)
-                out["total"] = np.concatenate([c.sum(1) for c in full]).astype(np.float32)
-                out["target"] = log1p_normalize(x, total=out["total"] if self.norm.target_sum == "file" else None)
+            if self.gidx is not None: out.update(self._expression(f, i, spots))
         return out
 
     def _pooled(self, f, i: int, spots, feats) -> np.ndarray:
@@ -388,7 +447,7 @@ class SpotData:
         out.group, out.stage = self.group[ix], [self.stage[i] for i in ix]
         out.coords_um = np.concatenate([self.coords_um[self.offsets[i]:self.offsets[i + 1]] for i in ix]) if ix else np.zeros((0, 3))
         out._trees = {j: self._trees[i] for j, i in enumerate(ix) if i in self._trees}
-        out._cache = [self._cache[i] for i in ix] if self.in_memory else None
+        out._cache, out.n_read = [self._cache[i] for i in ix], 0
         return out
 
     def get(self, idx) -> dict:
@@ -399,7 +458,8 @@ class SpotData:
         parts = []
         for i in np.unique(secs):
             local = sidx[secs == i] - self.offsets[i]
-            parts.append({k: v[local] for k, v in self._cache[i].items()} if self.in_memory else self._read(i, local))
+            if self._cache[i] is not None: parts.append({k: v[local] for k, v in self._cache[i].items()})
+            else: parts.append(self._read(i, local)); self.n_read += len(local)
         out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
         inv = np.empty_like(order); inv[order] = np.arange(len(order))
         out = {k: v[inv] for k, v in out.items()}
@@ -411,15 +471,22 @@ class SpotData:
         i = self.sections.index(name)
         return self.get(np.arange(self.offsets[i], self.offsets[i + 1]))
 
+    def targets(self, name: str) -> np.ndarray:
+        "The log-normalised targets of one section, reading only its counts (by chunks) when it is not cached."
+        i = self.sections.index(name)
+        if self.gidx is None: raise MoestError(f"targets of {name}: this SpotData has no genes")
+        if self._cache[i] is not None: return self._cache[i]["target"]
+        with _open(self.path) as f: return self._expression(f, i, slice(None))["target"]
+
     def lib(self) -> np.ndarray:
         "Library size (selected genes) of every spot, read by chunks when streaming."
-        if self.in_memory: return np.concatenate([c["lib"] for c in self._cache])
         out = []
         with _open(self.path) as f:
-            for s in self.sections:
+            for i, s in enumerate(self.sections):
+                if self._cache[i] is not None: out.append(self._cache[i]["lib"]); continue
                 ds = f[s]["expression"]
                 out += [np.asarray(ds[a:b])[:, self.gidx].sum(1) for a, b in _row_chunks(ds.shape[0], ds.shape[1])]
-        return np.concatenate(out).astype(np.float32)
+        return np.concatenate(out).astype(np.float32) if out else np.zeros(0, np.float32)
 
 # %% ../nbs/50_dataset.ipynb #c82befcf
 def spatial_blocks(coords, groups, max_spots: int, rng: np.random.Generator | None = None, jitter: float = 0.15) -> list:

@@ -14,34 +14,47 @@ import numpy as np
 import pandas as pd
 
 from .core import MoestError, atomic_path
-from .metrics import gene_metrics, pooled_pearson
+from .metrics import PooledPearson, gene_metrics
 
 # %% auto #0
-__all__ = ['METRICS', 'GENE_SETS', 'COLUMNS', 'tidy_metrics', 'fold_values', 'run_label', 'find_runs', 'load_runs', 'compare',
-           'paired_differences', 'comparison_table', 'to_markdown', 'to_text', 'protocol_line', 'write_run_metrics',
-           'evaluate_parser', 'evaluate_main']
+__all__ = ['METRICS', 'GENE_SETS', 'COLUMNS', 'TidyMetrics', 'tidy_metrics', 'fold_values', 'run_label', 'find_runs', 'load_runs',
+           'compare', 'paired_differences', 'comparison_table', 'to_markdown', 'to_text', 'protocol_line',
+           'write_run_metrics', 'evaluate_parser', 'evaluate_main']
 
 # %% ../nbs/54_evaluate.ipynb #f5b1633c
 METRICS = ("pearson", "pearson_pooled", "spearman", "mse", "mae", "constant")
 GENE_SETS = ("selected", "heg50", "hvg50")
 COLUMNS = ["method", "fold", "section", "gene", "gene_set", "metric", "value"]
 
+class TidyMetrics:
+    "Tidy metric rows of one method on one fold, built a test section at a time: `add(section, target, pred)`, then `frame()`; only per-gene values are kept, never the sections' arrays."
+    def __init__(self, method: str, fold: int, genes: list, gene_sets: dict):
+        self.method, self.fold, self.genes, self.gene_sets = method, fold, list(genes), gene_sets
+        self.per, self.pooled = [], PooledPearson()
+
+    def add(self, section: str, target, pred) -> "TidyMetrics":
+        for m, v in gene_metrics(target, pred).items(): self.per.append((section, m, v))
+        self.pooled.add(target, pred)
+        return self
+
+    def frame(self) -> pd.DataFrame:
+        "Rows (method, fold, section, gene, gene_set, metric, value); section `pooled` holds the pooled Pearson r."
+        per = self.per + ([("pooled", "pearson_pooled", self.pooled.value())] if self.pooled.n else [])
+        pos = {g: i for i, g in enumerate(self.genes)}
+        frames = []
+        for gs, members in self.gene_sets.items():
+            ix = np.array([pos[g] for g in members if g in pos], dtype=int)
+            for sec, m, v in per:
+                frames.append(pd.DataFrame({"method": self.method, "fold": self.fold, "section": sec,
+                                            "gene": np.asarray(self.genes, object)[ix], "gene_set": gs, "metric": m,
+                                            "value": np.asarray(v, np.float64)[ix]}))
+        return pd.concat(frames, ignore_index=True)[COLUMNS] if frames else pd.DataFrame(columns=COLUMNS)
+
 def tidy_metrics(method: str, fold: int, targets: dict, preds: dict, genes: list, gene_sets: dict) -> pd.DataFrame:
     "Rows (method, fold, section, gene, gene_set, metric, value) for test sections {name: (N, G) array} of targets and predictions."
-    genes = list(genes)
-    pos = {g: i for i, g in enumerate(genes)}
-    per = []
-    for sec, t in targets.items():
-        for m, v in gene_metrics(t, preds[sec]).items(): per.append((sec, m, v))
-    if targets:
-        per.append(("pooled", "pearson_pooled", pooled_pearson(list(targets.values()), [preds[s] for s in targets])))
-    frames = []
-    for gs, members in gene_sets.items():
-        ix = np.array([pos[g] for g in members if g in pos], dtype=int)
-        for sec, m, v in per:
-            frames.append(pd.DataFrame({"method": method, "fold": fold, "section": sec, "gene": np.asarray(genes, object)[ix],
-                                        "gene_set": gs, "metric": m, "value": np.asarray(v, np.float64)[ix]}))
-    return pd.concat(frames, ignore_index=True)[COLUMNS] if frames else pd.DataFrame(columns=COLUMNS)
+    acc = TidyMetrics(method, fold, genes, gene_sets)
+    for sec, t in targets.items(): acc.add(sec, t, preds[sec])
+    return acc.frame()
 
 # %% ../nbs/54_evaluate.ipynb #0b0348ef
 def fold_values(df: pd.DataFrame) -> pd.DataFrame:

@@ -9,7 +9,7 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['PER_GENE', 'log1p_normalize', 'log1p_proportions', 'log1p_means', 'constant_predictions', 'pearson_per_gene',
-           'spearman_per_gene', 'gene_metrics', 'mean_over_sections', 'primary_r', 'pooled_pearson']
+           'spearman_per_gene', 'gene_metrics', 'mean_over_sections', 'primary_r', 'PooledPearson', 'pooled_pearson']
 
 # %% ../nbs/05_metrics.ipynb #658de5e4
 def log1p_normalize(counts, target: float = 1e4, total=None) -> np.ndarray:
@@ -80,6 +80,40 @@ def primary_r(sections_true: list, sections_pred: list) -> float:
     "Mean per-gene Pearson r within each section, then over sections (DESIGN §7)."
     return mean_over_sections([pearson_per_gene(t, p) for t, p in zip(sections_true, sections_pred)])
 
+class PooledPearson:
+    """Per-gene Pearson r over the spots of several sections pooled, added one section at a time: means and co-moments
+    are merged (Chan et al.'s pairwise update), so a run never holds every test section at once. The same rules as
+    `pearson_per_gene`: 0 where the prediction is constant, NaN where the truth is."""
+    def __init__(self): self.n, self.m, self.s, self.lo, self.hi, self.amax = 0, None, None, None, None, None
+
+    def add(self, y_true, y_pred) -> "PooledPearson":
+        t, p = np.asarray(y_true, np.float64), np.asarray(y_pred, np.float64)
+        if t.shape != p.shape: raise ValueError(f"shapes differ: {t.shape} vs {p.shape}")
+        if not len(t): return self
+        x = np.stack([t, p])                                    # (2, n, G)
+        m = x.mean(1); d = x - m[:, None]
+        s = np.stack([(d[0] * d[0]).sum(0), (d[1] * d[1]).sum(0), (d[0] * d[1]).sum(0)])
+        lo, hi, amax = x.min(1), x.max(1), np.abs(x).max(1)
+        if self.n == 0: self.n, self.m, self.s, self.lo, self.hi, self.amax = len(t), m, s, lo, hi, amax; return self
+        n, N = len(t), self.n + len(t)
+        dm = m - self.m
+        self.s = self.s + s + np.stack([dm[0] * dm[0], dm[1] * dm[1], dm[0] * dm[1]]) * (self.n * n / N)
+        self.m, self.n = self.m + dm * (n / N), N
+        self.lo, self.hi, self.amax = np.minimum(self.lo, lo), np.maximum(self.hi, hi), np.maximum(self.amax, amax)
+        return self
+
+    def value(self) -> np.ndarray:
+        if self.n == 0: raise ValueError("PooledPearson: no spots were added")
+        const = self.hi - self.lo <= 1e-7 * np.maximum(self.amax, 1e-300)   # `_constant` on the pooled spots
+        ct, cp = const
+        den = np.sqrt(self.s[0] * self.s[1])
+        ok = ~ct & ~cp & (den > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = np.where(ok, self.s[2] / np.where(ok, den, 1), 0.0)
+        return np.where(ct, np.nan, r)
+
 def pooled_pearson(sections_true: list, sections_pred: list) -> np.ndarray:
     "Per-gene Pearson r over the spots of all sections pooled."
-    return pearson_per_gene(np.concatenate(sections_true), np.concatenate(sections_pred))
+    acc = PooledPearson()
+    for t, p in zip(sections_true, sections_pred): acc.add(t, p)
+    return acc.value()

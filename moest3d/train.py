@@ -25,18 +25,19 @@ from . import __version__
 from .baselines import BASELINES, Baseline, fit_baseline
 from .core import DataError, MoestError, atomic_path, progress, seed_everything
 from .data import TRAIN_NEEDS, _open, read_gene_names, validate_h5
-from .dataset import (BlockSampler, GeneSets, Norm, SpotData, fit_norm, section_table, select_genes, specimen_stacks,
-                             spatial_blocks, to_batch)
-from .evaluate import tidy_metrics, write_run_metrics, fold_values
-from .metrics import log1p_means, log1p_proportions, primary_r
+from .dataset import (BlockSampler, GeneSets, MemoryBudget, Norm, SpotData, fit_norm, section_table, select_genes,
+                             specimen_stacks, spatial_blocks, to_batch)
+from .evaluate import TidyMetrics, write_run_metrics, fold_values
+from .metrics import log1p_means, log1p_proportions, mean_over_sections, pearson_per_gene
 from .patches import read_gene_list
 from .splits import DATASETS, PROTOCOLS, Split, fold_split, make_split
 
 # %% auto #0
-__all__ = ['MOEST_METHODS', 'METHODS', 'SIZED', 'RESUME_KEYS', 'RESUME_FOLD_KEYS', 'TrainConfig', 'model_config', 'method_inputs',
-           'baseline_options', 'parse_overrides', 'check_overrides', 'lr_factor', 'block_seed', 'dist_info', 'Fold',
-           'gene_panel', 'prepare_fold', 'context_of', 'predict_moest', 'checkpoint_file', 'train_moest', 'check_truth',
-           'read_truth', 'write_predictions', 'check_device', 'check_options', 'run_fold', 'train_parser', 'train_main']
+__all__ = ['MOEST_METHODS', 'METHODS', 'SIZED', 'RUNTIME_GB', 'WORK_BYTES', 'RESUME_KEYS', 'RESUME_FOLD_KEYS', 'TrainConfig',
+           'model_config', 'method_inputs', 'baseline_options', 'parse_overrides', 'check_overrides', 'lr_factor',
+           'block_seed', 'dist_info', 'Fold', 'gene_panel', 'prepare_fold', 'context_of', 'predict_moest',
+           'checkpoint_file', 'train_moest', 'check_truth', 'read_truth', 'prediction_writer', 'check_device',
+           'check_options', 'cache_budget_gb', 'run_fold', 'train_parser', 'train_main']
 
 # %% ../nbs/53_train.ipynb #25f9e71e
 MOEST_METHODS = ("moest", "moest-original")
@@ -170,9 +171,9 @@ class Fold:
     train: SpotData | None = None
     val: SpotData | None = None
 
-    def load(self, max_memory_gb: float = 4.0, pool_k=()):
-        "Read the training and validation spots (with `ctx` pooled over `pool_k` neighbours when the method uses it)."
-        kw = dict(table=self.table, max_memory_gb=max_memory_gb, pool_k=pool_k)
+    def load(self, max_memory_gb: float = 4.0, pool_k=(), budget: MemoryBudget | None = None):
+        "Open the training and validation spots (with `ctx` pooled over `pool_k` neighbours when the method uses it), cached while `budget` (default: `max_memory_gb`) has room."
+        kw = dict(table=self.table, pool_k=pool_k, budget=budget or MemoryBudget(max_memory_gb))
         self.train = SpotData(self.data_path, self.split.train, self.norm, self.genes.selected, **kw)
         self.val = SpotData(self.data_path, self.split.val, self.norm, self.genes.selected, **kw)
         return self
@@ -273,15 +274,28 @@ def _set_rng_state(st: dict):
     torch.set_rng_state(st["torch"]); np.random.set_state(st["numpy"]); random.setstate(st["python"])
     if "cuda" in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st["cuda"])
 
+def _target_moments(train: SpotData, second: bool = False):
+    "(n, Σy, Σyyᵀ or None) of the log-normalised training targets, a section at a time."
+    n, s1, s2 = 0, 0.0, 0.0
+    for s in train.sections:
+        y = train.targets(s).astype(np.float64)
+        n, s1 = n + len(y), s1 + y.sum(0)
+        if second: s2 = s2 + y.T @ y
+    return n, s1, (s2 if second else None)
+
 def _mean_target(train: SpotData) -> np.ndarray:
     "Mean log-normalised target of each gene over the training spots."
-    return np.concatenate([train.section(s)["target"] for s in train.sections]).astype(np.float64).mean(0).astype(np.float32)
+    n, s1, _ = _target_moments(train)
+    return (s1 / max(n, 1)).astype(np.float32)
 
 def _align_basis(train: SpotData, k: int):
-    "PCA of the training targets (the teacher latent for the optional alignment loss)."
-    Y = np.concatenate([train.section(s)["target"] for s in train.sections]).astype(np.float64)
-    mu = Y.mean(0); _, _, vt = np.linalg.svd(Y - mu, full_matrices=False)
-    return torch.as_tensor(mu, dtype=torch.float32), torch.as_tensor(vt[:k].T.copy(), dtype=torch.float32)
+    "PCA of the training targets (the teacher latent for the optional alignment loss): the top-`k` eigenvectors of their covariance, each signed so that its largest entry is positive."
+    n, s1, s2 = _target_moments(train, second=True)
+    mu = s1 / max(n, 1)
+    w, v = np.linalg.eigh(s2 / max(n, 1) - np.outer(mu, mu))
+    v = v[:, np.argsort(w)[::-1][:k]]
+    v = v * np.sign(v[np.abs(v).argmax(0), np.arange(v.shape[1])])
+    return torch.as_tensor(mu, dtype=torch.float32), torch.as_tensor(v.copy(), dtype=torch.float32)
 
 # %% ../nbs/53_train.ipynb #0b1eec4a
 def train_moest(fold: Fold, mcfg, tcfg: TrainConfig, out, seed: int = 0, device="cpu", resume: bool = False,
@@ -297,8 +311,8 @@ def train_moest(fold: Fold, mcfg, tcfg: TrainConfig, out, seed: int = 0, device=
     if model.reg_head is not None:   # the regression head starts at the training mean of each gene, as the MLP baseline does
         with torch.no_grad(): model.reg_head.bias.copy_(torch.as_tensor(_mean_target(fold.train), device=dev))
     ddp = world > 1
-    net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[dev.index] if dev.type == "cuda" else None,
-                                                    find_unused_parameters=True) if ddp else model
+    # every parameter takes part in every step (41_losses tests it for each preset), so DDP need not search for unused ones
+    net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[dev.index] if dev.type == "cuda" else None) if ddp else model
     opt = torch.optim.AdamW(model.parameters(), lr=tcfg.lr, weight_decay=tcfg.weight_decay)
     sampler = BlockSampler(fold.train, tcfg.batch_spots, tcfg.batch_mode, seed=seed)
     bps = max(tcfg.blocks_per_step, world)
@@ -311,10 +325,10 @@ def train_moest(fold: Fold, mcfg, tcfg: TrainConfig, out, seed: int = 0, device=
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, total, warm, tcfg.min_lr_frac))
     align = _align_basis(fold.train, mcfg.align_dim) if mcfg.align_dim > 0 else None
     pool = fold.split.train + fold.split.val   # while training, no test section may lend its spots as context
-    inputs = inputs or SpotData(fold.data_path, pool, fold.norm, table=fold.table, pool_k=mcfg.pool_k)
+    inputs = inputs or SpotData(fold.data_path, pool, fold.norm, table=fold.table, pool_k=mcfg.pool_k, budget=fold.train.budget,
+                                share=[fold.train, fold.val])
     if set(inputs.sections) - set(pool):
         raise MoestError(f"validation context comes from training and validation sections only, not {sorted(set(inputs.sections) - set(pool))}")
-    val_targets = [fold.val.section(s)["target"] for s in fold.split.val]
     state = dict(epoch=-1, best_r=-math.inf, best_epoch=-1, bad=0, log=[])
     last = out / "last.pt"
     if resume and last.exists():
@@ -334,7 +348,7 @@ def train_moest(fold: Fold, mcfg, tcfg: TrainConfig, out, seed: int = 0, device=
         t0 = time.perf_counter()
         net.train()
         blocks = sampler.epoch(epoch, bps)
-        sums, n_blocks = {}, 0
+        sums, n_blocks, read0 = {}, 0, fold.train.n_read
         for step in range(len(blocks) // bps):
             opt.zero_grad(set_to_none=True)
             mine = [step * bps + rank * per_rank + j for j in range(per_rank)]
@@ -354,13 +368,15 @@ def train_moest(fold: Fold, mcfg, tcfg: TrainConfig, out, seed: int = 0, device=
                 if on_step is not None: on_step(epoch, step)
             torch.nn.utils.clip_grad_norm_(model.parameters(), tcfg.grad_clip)
             opt.step(); sched.step()
+        reads = torch.zeros(world, dtype=torch.float64); reads[rank] = fold.train.n_read - read0   # training spots this rank read from the file
         if ddp:
             keys = list(sums)
             t = torch.tensor([n_blocks] + [sums[k] for k in keys], dtype=torch.float64)
-            torch.distributed.all_reduce(t)
+            torch.distributed.all_reduce(t); torch.distributed.all_reduce(reads)
             n_blocks, sums = int(t[0]), {k: float(v) for k, v in zip(keys, t[1:])}
-        preds = predict_moest(model, inputs, fold.split.val, fold.table, dev, tcfg.eval_spots, tcfg.context_sections, tcfg.amp)
-        r = primary_r(val_targets, [preds[s]["pred"] for s in fold.split.val])
+        r = mean_over_sections([pearson_per_gene(fold.val.targets(s), predict_moest(model, inputs, [s], fold.table, dev, tcfg.eval_spots,
+                                                                                    tcfg.context_sections, tcfg.amp)[s]["pred"])
+                                for s in fold.split.val])   # a validation section at a time
         r = -math.inf if not np.isfinite(r) else r
         improved = r > state["best_r"]
         if improved: state.update(best_r=r, best_epoch=epoch, bad=0)
@@ -368,6 +384,7 @@ def train_moest(fold: Fold, mcfg, tcfg: TrainConfig, out, seed: int = 0, device=
         rec = dict(epoch=epoch, loss=sums.get("total", 0) / max(1, n_blocks),
                    **{k: v / max(1, n_blocks) for k, v in sums.items() if k != "total"},
                    val_r=r if np.isfinite(r) else None, lr=opt.param_groups[0]["lr"], best=improved,
+                   spots_read=[int(x) for x in reads],
                    time_s=round(time.perf_counter() - t0, 3))
         state["log"].append(rec); state["epoch"] = epoch
         if rank == 0:
@@ -410,18 +427,22 @@ def read_truth(truth, sections, genes, data_genes) -> dict:
         for s in sections: out[s] = log1p_means(np.asarray(f[s]["mu"][...], np.float64)[:, ix])
     return out
 
-def write_predictions(path, preds: dict, targets: dict, coords: dict, genes: list, theta=None, oracle: dict | None = None):
-    "predictions.h5: per test section `pred`, `target`, `coords_3d` (+ gates, g, pred_log_lib for MoEST; oracle); root gene_names and theta."
+@contextlib.contextmanager
+def prediction_writer(path, genes: list, theta=None):
+    """predictions.h5, a test section at a time: inside the block, `add(section, pred, target, coords, oracle=None)` writes
+    one section's `pred`, `target`, `coords_3d` (+ gates, g, pred_log_lib from a MoEST `pred` dict; oracle). Root:
+    gene_names and theta. The file appears, atomically, when the block ends without an error."""
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
         f["gene_names"] = np.array(genes, dtype=h5py.string_dtype())
         if theta is not None: f["theta"] = np.asarray(theta, np.float32)
-        for s, p in preds.items():
-            g = f.create_group(s)
-            g["pred"] = np.asarray(p["pred"], np.float32); g["target"] = np.asarray(targets[s], np.float32)
-            g["coords_3d"] = np.asarray(coords[s], np.float64)
+        def add(section: str, pred: dict, target, coords, oracle=None):
+            g = f.create_group(section)
+            g["pred"] = np.asarray(pred["pred"], np.float32); g["target"] = np.asarray(target, np.float32)
+            g["coords_3d"] = np.asarray(coords, np.float64)
             for k, name in (("gates", "gates"), ("g", "g"), ("log_lib", "pred_log_lib")):
-                if k in p: g[name] = np.asarray(p[k], np.float32)
-            if oracle is not None: g["oracle"] = np.asarray(oracle[s], np.float32)
+                if k in pred: g[name] = np.asarray(pred[k], np.float32)
+            if oracle is not None: g["oracle"] = np.asarray(oracle, np.float32)
+        yield add
 
 # %% ../nbs/53_train.ipynb #6bb1fc18
 def _file_id(path) -> dict:
@@ -465,6 +486,14 @@ def check_options(method: str = "moest", ablation=None, n_genes: int = 250, fold
     elif overrides: raise MoestError(f"--set configures MoEST methods; --method {method} takes none")
     if truth is not None and not Path(truth).is_file(): raise DataError("truth file not found (--truth)", truth)
     return overrides
+
+RUNTIME_GB = 0.5          # Python, torch and the model's working memory, measured about 0.4 GB on CPU
+WORK_BYTES = 100          # bytes per spot and gene held while one section is predicted and scored (float64 metrics, ranks)
+
+def cache_budget_gb(max_memory_gb: float, table: pd.DataFrame, n_genes: int) -> float:
+    "What `--max-memory-gb` leaves for cached sections: the limit less the runtime, the scoring of the largest section and the per-spot index arrays (coordinates, section ids) of the run's views."
+    work = WORK_BYTES * int(table.n_spots.max()) * n_genes + 128 * int(table.n_spots.sum())
+    return max(0.0, max_memory_gb - RUNTIME_GB - work / 2 ** 30)
 
 RESUME_KEYS = ("method", "label", "dataset", "fold", "seed", "train", "overrides")   # compared before any work
 RESUME_FOLD_KEYS = ("folds", "split", "model", "n_genes", "target_sum", "protocol", "gene_panel")  # once the fold is known
@@ -512,7 +541,8 @@ def run_fold(data, dataset: str, out, method: str = "moest", fold: int = 0, fold
                           dict(zip(fd.table.section, fd.table.n_spots)))
     mcfg = model_config(method, fd.norm, len(fd.genes.selected), ablation, overrides) if method in MOEST_METHODS else None
     pool_k = tuple(mcfg.pool_k) if mcfg else ()
-    fd.load(max_memory_gb, pool_k)
+    budget = MemoryBudget(cache_budget_gb(max_memory_gb, fd.table, len(fd.genes.selected)))
+    fd.load(pool_k=pool_k, budget=budget)
     cfg = dict(method=method, label=label, ablation=ablation, dataset=dataset, fold=fd.split.fold, folds=fd.split.folds,
                split_name=split or f"{fd.split.folds}-fold", seed=seed, overrides=overrides, data=_file_id(data), truth=str(truth) if truth else None,
                encoder=fd.norm.encoder, n_genes=len(fd.genes.selected), protocol=fd.split.protocol,
@@ -528,7 +558,10 @@ def run_fold(data, dataset: str, out, method: str = "moest", fold: int = 0, fold
             f"{len(fd.split.val)} test {len(fd.split.test)} sections | {len(fd.genes.selected)} genes | device {device} x{world}")
         if fd.split.note: log(f"note: {fd.split.note}")
         if mcfg: log("model config: " + json.dumps(mcfg.to_dict()))
-    inputs = SpotData(data, list(fd.table.section), fd.norm, table=fd.table, max_memory_gb=max_memory_gb, pool_k=pool_k)
+        n_sec = len(fd.split.train) + len(fd.split.val)
+        log(f"memory: {len(fd.train.cached) + len(fd.val.cached)} of {n_sec} training/validation sections cached in "
+            f"{budget.used / 2 ** 30:.2f} GB of {max_memory_gb:g} GB (--max-memory-gb); the rest stream from the file")
+    inputs = SpotData(data, list(fd.table.section), fd.norm, table=fd.table, pool_k=pool_k, budget=budget, share=[fd.train, fd.val])
     extra, summary = {}, {}
     if method in MOEST_METHODS:
         pool = inputs.subset(fd.split.train + fd.split.val)   # the validation-context pool: no test section, nothing read twice
@@ -537,7 +570,7 @@ def run_fold(data, dataset: str, out, method: str = "moest", fold: int = 0, fold
         from moest3d.model import MoESTPlus
         from safetensors.torch import load_file
         model = MoESTPlus(mcfg).to(device); model.load_state_dict(load_file(str(out / "model.safetensors"), device=str(device)))
-        preds = predict_moest(model, inputs, fd.split.test, fd.table, device, tcfg.eval_spots, tcfg.context_sections, tcfg.amp)
+        predict = lambda s: predict_moest(model, inputs, [s], fd.table, device, tcfg.eval_spots, tcfg.context_sections, tcfg.amp)[s]
         extra["theta"] = model.log_theta.detach().clamp(-10, 15).exp().cpu().numpy()
         summary = {k: res[k] for k in ("best_epoch", "best_val_r", "epochs_run")}
     else:
@@ -545,37 +578,42 @@ def run_fold(data, dataset: str, out, method: str = "moest", fold: int = 0, fold
         b = _fit_baseline_fold(method, fd, seed, tcfg)
         _save_safetensors({k: torch.as_tensor(np.ascontiguousarray(v)) for k, v in b.state().items()}, out / "model.safetensors",
                           {"method": method})
-        preds = {s: {"pred": b.predict(x["feats"], x["coords"])} for s, x in ((s, inputs.section(s)) for s in fd.split.test)}
+        predict = lambda s: (lambda x: {"pred": b.predict(x["feats"], x["coords"])})(inputs.section(s))
         summary = {"baseline": b.info()}
         with open(out / "log.jsonl", "w") as fh: fh.write(json.dumps({"epoch": 0, **json.loads(json.dumps(b.info(), default=float))}) + "\n")
-    # scoring: the test counts are read here, after prediction, and only to make targets
-    test = SpotData(data, fd.split.test, fd.norm, fd.genes.selected, table=fd.table, max_memory_gb=max_memory_gb)
-    targets = {s: test.section(s)["target"] for s in fd.split.test}
-    coords = {s: inputs.section(s)["coords_um"] for s in fd.split.test}
-    oracle = read_truth(truth, fd.split.test, fd.genes.selected, read_gene_names(data)) if truth else None
-    bad = [s for s, p in preds.items() if not np.isfinite(p["pred"]).all()]
-    if bad: raise MoestError(f"{out}: {label} gave non-finite predictions for test section(s) {', '.join(bad)}; nothing was scored")
-    write_predictions(out / "predictions.h5", preds, targets, coords, fd.genes.selected, extra.get("theta"), oracle)
-    sets = fd.genes.sets()
-    df = tidy_metrics(label, fd.split.fold, targets, {s: p["pred"] for s, p in preds.items()}, fd.genes.selected, sets)
-    if oracle: df = pd.concat([df, tidy_metrics("oracle", fd.split.fold, targets, oracle, fd.genes.selected, sets)], ignore_index=True)
+    # scoring, a test section at a time: predict it, then read its counts (only to make targets), write, score, let go
+    test = SpotData(data, fd.split.test, fd.norm, fd.genes.selected, table=fd.table, in_memory=False)
+    sets, genes_all = fd.genes.sets(), read_gene_names(data)
+    scores = [TidyMetrics(label, fd.split.fold, fd.genes.selected, sets)] + ([TidyMetrics("oracle", fd.split.fold, fd.genes.selected, sets)] if truth else [])
+    with prediction_writer(out / "predictions.h5", fd.genes.selected, extra.get("theta")) as add:
+        for s in progress(fd.split.test, desc=f"test {out.name}", unit="section", leave=False):
+            p = predict(s)
+            if not np.isfinite(p["pred"]).all():
+                raise MoestError(f"{out}: {label} gave non-finite predictions for test section(s) {s}; nothing was scored")
+            t = test.targets(s)
+            o = read_truth(truth, [s], fd.genes.selected, genes_all)[s] if truth else None
+            i = inputs.sections.index(s)
+            add(s, p, t, inputs.coords_um[inputs.offsets[i]:inputs.offsets[i + 1]], o)
+            scores[0].add(s, t, p["pred"])
+            if truth: scores[1].add(s, t, o)
+    df = pd.concat([sc.frame() for sc in scores], ignore_index=True)
     write_run_metrics(out, df)
     fv = fold_values(df)
     pick = lambda m, met: fv.query(f"method == '{m}' and gene_set == 'selected' and metric == '{met}'").value
     summary["test_r"] = float(pick(label, "pearson").iloc[0])
-    if oracle: summary["oracle_r"] = float(pick("oracle", "pearson").iloc[0])
+    if truth: summary["oracle_r"] = float(pick("oracle", "pearson").iloc[0])
     cfg.update(status="done", seconds=round(time.time() - t_start, 1), **summary)
     _write_json(out / "config.json", cfg)
-    log(f"{label} fold {fd.split.fold}: test r = {summary['test_r']:.4f}" + (f" (oracle {summary['oracle_r']:.4f})" if oracle else "")
+    log(f"{label} fold {fd.split.fold}: test r = {summary['test_r']:.4f}" + (f" (oracle {summary['oracle_r']:.4f})" if truth else "")
         + f" | {cfg['seconds']} s")
     return cfg
 
 def _fit_baseline_fold(method, fd: Fold, seed: int, tcfg: TrainConfig) -> Baseline:
     "Fit a baseline on the fold's training spots (features → targets), with the validation sections per section."
-    tr = fd.train.get(np.arange(len(fd.train)))
+    n = len(fd.train)   # a sample of at most baseline_max_spots is read, not the whole training set
+    keep = np.sort(np.random.default_rng(seed).choice(n, tcfg.baseline_max_spots, replace=False)) if n > tcfg.baseline_max_spots else np.arange(n)
+    tr = fd.train.get(keep)
     X, Y, C = tr["feats"], tr["target"], tr["coords"]
-    if len(X) > tcfg.baseline_max_spots:
-        keep = np.sort(np.random.default_rng(seed).choice(len(X), tcfg.baseline_max_spots, replace=False)); X, Y, C = X[keep], Y[keep], C[keep]
     val = [(v["feats"], v["target"], v["coords"]) for v in map(fd.val.section, fd.split.val)]
     return fit_baseline(method, (X, Y, C), val, seed=seed, **baseline_options(method, fd.norm, len(fd.genes.selected)))
 
@@ -606,7 +644,8 @@ def train_parser(p: argparse.ArgumentParser):
     p.add_argument("--batch-mode", default=d.batch_mode, choices=("region", "section"))
     p.add_argument("--blocks-per-step", type=int, default=d.blocks_per_step, help="blocks averaged per optimiser step (≥ processes)")
     p.add_argument("--patience", type=int, default=d.patience)
-    p.add_argument("--max-memory-gb", type=float, default=4.0, help="above this the spots are streamed from the file by chunks")
+    p.add_argument("--max-memory-gb", type=float, default=4.0,
+                   help="memory for the whole run: sections are cached while they fit in it (less a reserve for torch and for scoring one section), the rest is read from the file block by block")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a MoESTConfig field (repeatable)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (0: torch's default); blocks of a few hundred spots gain little from more")
 
