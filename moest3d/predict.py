@@ -18,7 +18,8 @@ from .dataset import SOBEL_FALLBACK_COLUMNS, GeneSets, Norm, SpotData, _morph_co
 from .train import METHODS, MOEST_METHODS, TrainConfig, check_device, checkpoint_file, predict_moest
 
 # %% auto #0
-__all__ = ['load_run', 'predict_sections', 'to_anndata', 'h5ad_bytes', 'write_h5ad', 'predict_parser', 'predict_main']
+__all__ = ['CATEGORICAL_OBS', 'H5AD_ARRAY', 'load_run', 'SectionStream', 'iter_predictions', 'predict_sections', 'to_anndata',
+           'h5ad_bytes', 'write_h5ad', 'write_predictions', 'predict_parser', 'predict_main']
 
 # %% ../nbs/55_predict.ipynb #dbb7e160
 def _read_json(run: Path, name: str, need=()) -> dict:
@@ -97,9 +98,23 @@ def _check_encoder(data, sections, encoder: str, feat_dim: int | None = None, mo
                             f"{len(cols)} columns here, {len(morph_columns)} in the run")
                 raise DataError(f"morphology columns differ from the run's ({diff}){ck}", data, s, ds)
 
-def predict_sections(run: dict, data, sections=None, device: str = "cpu", max_memory_gb: float = 4.0) -> dict:
-    """{section: dict(pred, coords_3d[, rho, gates, g, log_lib])} for `sections` (default all) of a features H5; counts are never read.
-    The file is validated first (`PREDICT_NEEDS`: features, coordinates, morphology; no counts)."""
+# %% ../nbs/55_predict.ipynb #2151f645
+class SectionStream:
+    """An iterator of `(section, arrays)` pairs that knows beforehand how many spots each section has: `n_spots`,
+    {section: spots} in the order the pairs come. `SectionStream(n_spots, preds.items())` wraps predictions already in memory."""
+    def __init__(self, n_spots: dict, items): self.n_spots, self._it = dict(n_spots), iter(items)
+    def __iter__(self): return self
+    def __next__(self): return next(self._it)
+    def __len__(self): return len(self.n_spots)
+
+def iter_predictions(run: dict, data, sections=None, device: str = "cpu", max_memory_gb: float = 4.0) -> SectionStream:
+    """`(section, dict(pred, coords_3d[, rho, gates, g, log_lib]))` for `sections` (default all) of a features H5, one
+    section at a time: a section is predicted only when the iteration reaches it, and nothing of it is kept afterwards.
+    Everything is checked when this is called, before any section is predicted: the file (`PREDICT_NEEDS`: features,
+    coordinates, morphology; counts are never read), the section names, the encoder, feature width and morphology columns.
+    `max_memory_gb`: the input spots are held in memory up to this size, else read from the file as a section needs them."""
+    if not isinstance(max_memory_gb, (int, float)) or not max_memory_gb > 0:
+        raise MoestError(f"--max-memory-gb must be a number > 0, got {max_memory_gb!r}")
     validate_h5(data, **PREDICT_NEEDS)
     table = section_table(data)
     names = list(table.section)
@@ -109,59 +124,156 @@ def predict_sections(run: dict, data, sections=None, device: str = "cpu", max_me
     norm = run["norm"]
     _check_encoder(data, names, norm.encoder, norm.feat_dim, norm.morph_columns, run.get("path"))
     cfg, model = run["config"], run["model"]
-    pool_k = (cfg.get("model") or {}).get("pool_k", ()) if cfg["method"] in MOEST_METHODS else ()
+    moest = cfg["method"] in MOEST_METHODS
+    pool_k = (cfg.get("model") or {}).get("pool_k", ()) if moest else ()
     try: inputs = SpotData(data, names, norm, table=table, max_memory_gb=max_memory_gb, pool_k=pool_k)  # no genes: no counts
     except DataError: raise
     except MoestError as e: raise MoestError(f"{data}: {e} (checkpoint {run.get('path')})") from None   # `Norm.apply`'s checks
-    if cfg["method"] in MOEST_METHODS:
+    if moest:
         t = run.get("train") or TrainConfig(**cfg.get("train", {}))
-        out = predict_moest(model.to(device), inputs, sections, table, device, t.eval_spots, t.context_sections, t.amp)
-    else:
-        out = {s: {"pred": model.predict(x["feats"], x["coords"])} for s, x in ((s, inputs.section(s)) for s in sections)}
-    for s in sections:
-        if not np.isfinite(out[s]["pred"]).all():
+        model = model.to(device)
+
+    def one(s: str) -> dict:
+        if moest: out = predict_moest(model, inputs, [s], table, device, t.eval_spots, t.context_sections, t.amp)[s]
+        else: x = inputs.section(s); out = {"pred": model.predict(x["feats"], x["coords"])}
+        if not np.isfinite(out["pred"]).all():
             raise MoestError(f"checkpoint {run['path']}: model.safetensors gives non-finite predictions for section {s} of {data}")
         i = names.index(s)
-        out[s]["coords_3d"] = inputs.coords_um[inputs.offsets[i]:inputs.offsets[i + 1]]
-    return out
+        out["coords_3d"] = inputs.coords_um[inputs.offsets[i]:inputs.offsets[i + 1]]
+        return out
+
+    def stream():
+        for s in sections: yield s, one(s)   # not bound to a name here: the consumer's release frees the section
+    return SectionStream({s: int(inputs.n_per[names.index(s)]) for s in sections}, stream())
+
+def predict_sections(run: dict, data, sections=None, device: str = "cpu", max_memory_gb: float = 4.0) -> dict:
+    "{section: dict(pred, coords_3d[, rho, gates, g, log_lib])}: all of `iter_predictions` in memory, for small files and tests."
+    return dict(iter_predictions(run, data, sections, device, max_memory_gb))
 
 # %% ../nbs/55_predict.ipynb #50d3b3cf
-def to_anndata(run: dict, preds: dict):
-    "One AnnData row per spot: X = the prediction on the evaluation scale (log1p-normalised); MoEST adds layers['counts'], obsm['routing'], obs g / pred_library_size / expert."
-    import anndata as ad, pandas as pd
-    genes = run["genes"]
-    secs = list(preds)
-    cat = lambda k: np.concatenate([preds[s][k] for s in secs])
-    obs = pd.DataFrame({"section": pd.Categorical(np.repeat(secs, [len(preds[s]["pred"]) for s in secs]), categories=secs)},
-                       index=[f"{s}_{i}" for s in secs for i in range(len(preds[s]["pred"]))])
-    var = pd.DataFrame({"heg50": [g in set(genes.heg50) for g in genes.selected],
-                        "hvg50": [g in set(genes.hvg50) for g in genes.selected]}, index=list(genes.selected))
-    a = ad.AnnData(X=cat("pred").astype(np.float32), obs=obs, var=var)
-    a.obsm["spatial"] = cat("coords_3d").astype(np.float64)
-    if "rho" in preds[secs[0]]:
-        log_lib = cat("log_lib").astype(np.float64)
-        a.layers["counts"] = (np.exp(log_lib)[:, None] * cat("rho")).astype(np.float32)
-        a.obsm["routing"] = cat("gates").astype(np.float32)
-        a.obs["g"] = cat("g").astype(np.float32)
-        a.obs["pred_log_lib"] = log_lib.astype(np.float32)
-        a.obs["pred_library_size"] = np.exp(log_lib).astype(np.float32)
-        a.obs["expert"] = pd.Categorical(a.obsm["routing"].argmax(1))
+CATEGORICAL_OBS = ("expert",)   # obs columns of labels (the rest are numbers)
+
+def _rows(p: dict) -> dict:
+    """One section's rows of the AnnData, from its predictions `p`, in the dtypes the file holds: X (the evaluation scale),
+    layers, obsm and the obs columns that come from the model (MoEST: counts = exp(log ℓ)·ρ, routing, g, library size, expert)."""
+    r = {"X": p["pred"].astype(np.float32), "layers": {}, "obsm": {"spatial": p["coords_3d"].astype(np.float64)}, "obs": {}}
+    if "rho" in p:
+        log_lib = p["log_lib"].astype(np.float64)
+        r["layers"]["counts"] = (np.exp(log_lib)[:, None] * p["rho"]).astype(np.float32)
+        r["obsm"]["routing"] = p["gates"].astype(np.float32)
+        r["obs"] = {"g": p["g"].astype(np.float32), "pred_log_lib": log_lib.astype(np.float32),
+                    "pred_library_size": np.exp(log_lib).astype(np.float32), "expert": r["obsm"]["routing"].argmax(1)}
+    return r
+
+def _obs(n_spots: dict, cols: dict):
+    "obs: `section` (categorical, in file order) and the model's columns `cols`; rows are named SECTION_i."
+    import pandas as pd
+    secs = list(n_spots)
+    obs = pd.DataFrame({"section": pd.Categorical(np.repeat(secs, [n_spots[s] for s in secs]), categories=secs)},
+                       index=[f"{s}_{i}" for s in secs for i in range(n_spots[s])])
+    for k, v in cols.items(): obs[k] = pd.Categorical(v) if k in CATEGORICAL_OBS else v
+    return obs
+
+def _var(genes: GeneSets):
+    "var: the run's selected genes, flagged heg50 / hvg50."
+    import pandas as pd
+    return pd.DataFrame({"heg50": [g in set(genes.heg50) for g in genes.selected],
+                         "hvg50": [g in set(genes.hvg50) for g in genes.selected]}, index=list(genes.selected))
+
+def _uns(run: dict, counts: bool) -> dict:
+    "uns['moest3d']: where the predictions come from and what X and layers['counts'] hold."
     c = run["config"]
-    a.uns["moest3d"] = {"run": str(run["path"]), "method": c["method"], "label": c.get("label", c["method"]),
-                        "dataset": c["dataset"], "fold": int(c["fold"]), "encoder": run["norm"].encoder,
-                        "X": "predicted log1p(normalize_total(counts, 1e4)) over the selected genes (the evaluation scale)",
-                        "counts": "exp(predicted log library size) * proportions" if "rho" in preds[secs[0]] else "not available for baselines"}
+    return {"run": str(run["path"]), "method": c["method"], "label": c.get("label", c["method"]),
+            "dataset": c["dataset"], "fold": int(c["fold"]), "encoder": run["norm"].encoder,
+            "X": "predicted log1p(normalize_total(counts, 1e4)) over the selected genes (the evaluation scale)",
+            "counts": "exp(predicted log library size) * proportions" if counts else "not available for baselines"}
+
+def _assemble(run: dict, n_spots: dict, obs: dict, obsm: dict, counts: bool, X=None, layers=None):
+    "The AnnData of `to_anndata` from its parts (all sections' obs columns and obsm); X and layers may be left out (the streamed writer's)."
+    import anndata as ad
+    a = ad.AnnData(X=X, obs=_obs(n_spots, obs), var=_var(run["genes"]))
+    for k, v in obsm.items(): a.obsm[k] = v
+    for k, v in (layers or {}).items(): a.layers[k] = v
+    a.uns["moest3d"] = _uns(run, counts)
     return a
 
-def h5ad_bytes(adata) -> int:
-    "About the size of `adata` as an uncompressed .h5ad: its arrays, plus 64 bytes a row for names and categories."
+def _concat(rows: list, part: str) -> dict:
+    return {k: np.concatenate([r[part][k] for r in rows]) for k in rows[0][part]}
+
+def to_anndata(run: dict, preds: dict):
+    "One AnnData row per spot: X = the prediction on the evaluation scale (log1p-normalised); MoEST adds layers['counts'], obsm['routing'], obs g / pred_library_size / expert."
+    rows = [_rows(p) for p in preds.values()]
+    return _assemble(run, {s: len(r["X"]) for s, r in zip(preds, rows)}, _concat(rows, "obs"), _concat(rows, "obsm"),
+                     "counts" in rows[0]["layers"], X=np.concatenate([r["X"] for r in rows]), layers=_concat(rows, "layers"))
+
+# %% ../nbs/55_predict.ipynb #a12b9be3
+def h5ad_bytes(adata, n_obs: int | None = None) -> int:
+    """About the size of `adata` as an uncompressed .h5ad: its arrays, plus 64 bytes a row for names and categories.
+    With `n_obs`: of an AnnData of `n_obs` rows like `adata`'s (one section's AnnData standing for the whole file)."""
     arrays = [adata.X, *adata.layers.values(), *adata.obsm.values()] + [adata.obs[c].to_numpy() for c in adata.obs]
-    return int(sum(getattr(a, "nbytes", 0) for a in arrays) + 64 * (adata.n_obs + adata.n_vars) + (1 << 16))
+    nbytes = sum(getattr(a, "nbytes", 0) for a in arrays)
+    if n_obs is not None: nbytes = nbytes * n_obs / max(adata.n_obs, 1)
+    else: n_obs = adata.n_obs
+    return int(nbytes + 64 * (n_obs + adata.n_vars) + (1 << 16))
 
 def write_h5ad(adata, out):
     "Write an .h5ad atomically, after checking that the disk has room for it (`h5ad_bytes`)."
     out = Path(out)
     with atomic_path(out, size=h5ad_bytes(adata)) as tmp: adata.write_h5ad(tmp)
+    return out
+
+# %% ../nbs/55_predict.ipynb #ffb17a34
+H5AD_ARRAY = {"encoding-type": "array", "encoding-version": "0.2.0"}   # anndata's attributes of a dense array (`anndata._io.specs`)
+
+def _merge_h5(src, dst):
+    "Copy the members and attributes of HDF5 group `src` into `dst`, merging groups that both have."
+    import h5py
+    for k, v in src.attrs.items(): dst.attrs[k] = v
+    for k in src:
+        if k not in dst: src.copy(src[k], dst, name=k)
+        elif isinstance(src[k], h5py.Group) and isinstance(dst[k], h5py.Group): _merge_h5(src[k], dst[k])
+        else: raise MoestError(f"{dst.file.filename}: {dst[k].name} written twice")
+
+def write_predictions(run: dict, preds, out, n_spots: dict | None = None) -> Path:
+    """Write `preds` (`(section, arrays)` pairs as `iter_predictions` yields them) as the .h5ad that
+    `write_h5ad(to_anndata(run, dict(preds)))` writes, consuming `preds` one section at a time: a section is written
+    before the next is asked for. `n_spots` ({section: spots}, in order; default `preds.n_spots`) sizes X and layers
+    and the free-space check. Atomic: on any error nothing is left at `out` or beside it."""
+    import h5py
+    out = Path(out)
+    n_spots = dict(preds.n_spots if n_spots is None else n_spots)
+    expect, n = iter(n_spots.items()), sum(n_spots.values())
+    it = iter(preds)
+    first = next(it, None)
+    if first is None: raise MoestError(f"{out}: no sections to write")
+    s, r = first[0], _rows(first[1]); del first
+    G, layers = len(run["genes"].selected), list(r["layers"])
+    if r["X"].ndim != 2 or r["X"].shape[1] != G: raise MoestError(f"{out}: section {s} gives X {r['X'].shape}, expected ({n_spots.get(s)}, {G})")
+    sec = lambda big: _assemble(run, {s: len(r["X"])}, r["obs"], r["obsm"], bool(layers), **(dict(X=r["X"], layers=r["layers"]) if big else {}))
+    size = h5ad_bytes(sec(True), n_obs=n) + h5ad_bytes(sec(False), n_obs=n)   # the file, and anndata's part of it beside it
+    small, row = [], 0   # each section's obs columns and obsm
+    with atomic_path(out, size=size) as tmp:
+        meta = tmp.with_name(tmp.name + ".meta")
+        try:
+            with h5py.File(tmp, "w") as f:
+                dsets = {k: f.create_dataset(k, shape=(n, G), dtype=np.float32) for k in ["X", *(f"layers/{k}" for k in layers)]}
+                for d in dsets.values(): d.attrs.update(H5AD_ARRAY)
+                while r is not None:
+                    want, m = next(expect, (None, None))
+                    if s != want: raise MoestError(f"{out}: got section {s} where {want or 'no more'} was expected (sections {', '.join(n_spots)})")
+                    if r["X"].shape != (m, G) or list(r["layers"]) != layers:
+                        raise MoestError(f"{out}: section {s} gives X {r['X'].shape} and layers {list(r['layers'])}, expected ({m}, {G}) and {layers}")
+                    dsets["X"][row:row + m] = r["X"]
+                    for k in layers: dsets[f"layers/{k}"][row:row + m] = r["layers"][k]
+                    small.append({"obs": r["obs"], "obsm": r["obsm"]}); row += m
+                    s = r = None   # this section is written: release it before the next one is predicted
+                    nxt = next(it, None)
+                    if nxt is not None: s, r = nxt[0], _rows(nxt[1]); del nxt
+                left = [k for k, _ in expect]
+                if left: raise MoestError(f"{out}: the predictions end before section {left[0]} (sections {', '.join(n_spots)})")
+                _assemble(run, n_spots, _concat(small, "obs"), _concat(small, "obsm"), bool(layers)).write_h5ad(meta)
+                with h5py.File(meta, "r") as mf: _merge_h5(mf, f)
+        finally: meta.unlink(missing_ok=True)
     return out
 
 # %% ../nbs/55_predict.ipynb #7d6ed476
@@ -171,14 +283,17 @@ def predict_parser(p: argparse.ArgumentParser):
     p.add_argument("--out", required=True, help="output .h5ad (not the --data file, not inside the --checkpoint folder)")
     p.add_argument("--sections", nargs="*", default=None, help="only these sections (default all)")
     p.add_argument("--device", default="cpu")
+    p.add_argument("--max-memory-gb", type=float, default=4.0,
+                   help="memory for the input spots (features, coordinates, morphology): above it they are read from the file as "
+                        "each section needs them; predictions are written section by section either way")
 
 def predict_main(args) -> int:
-    "Predict every spot of the file's sections and write an AnnData."
+    "Predict every spot of the file's sections and write an AnnData, one section at a time."
     check_out(args.out, {"--data": args.data, "--checkpoint": args.checkpoint}, example="predictions.h5ad")
     check_device(args.device)
     run = load_run(args.checkpoint)
-    preds = predict_sections(run, args.data, args.sections, args.device)
-    a = to_anndata(run, preds)
-    write_h5ad(a, args.out)
-    print(f"{args.out}: {a.n_obs} spots x {a.n_vars} genes from {len(preds)} sections ({run['config'].get('label', run['config']['method'])})")
+    preds = iter_predictions(run, args.data, args.sections, args.device, args.max_memory_gb)
+    write_predictions(run, preds, args.out)
+    n, c = sum(preds.n_spots.values()), run["config"]
+    print(f"{args.out}: {n} spots x {len(run['genes'].selected)} genes from {len(preds)} sections ({c.get('label', c['method'])})")
     return 0
