@@ -24,8 +24,8 @@ import pandas as pd  # noqa: E402
 
 
 def _strs(a) -> np.ndarray:
-    from moest3d.data import _decode   # the package's one bytes -> str
-    return np.array(_decode(a))
+    from moest3d.data import decode_strs   # the package's one bytes -> str
+    return np.array(decode_strs(a))
 
 
 def collect(run_dir: Path, labels: Path | None) -> list[dict]:

@@ -18,9 +18,9 @@ from .core import DataError, MoestError, atomic_path, os_error_message
 
 # %% auto #0
 __all__ = ['FIELDS', 'REQUIRED', 'CHUNK_ROWS', 'CHUNK_BYTES', 'INT32_MAX', 'SAME_WIDTH', 'TRAIN_NEEDS', 'PREDICT_NEEDS',
-           'Section', 'compression_opts', 'chunk_shape', 'H5Writer', 'write_h5', 'toy_sections', 'list_sections',
-           'read_gene_names', 'read_attrs', 'read_section', 'iter_sections', 'H5Summary', 'validate_h5', 'to_anndata',
-           'from_anndata', 'inspect_parser', 'inspect_main']
+           'Section', 'compression_opts', 'chunk_shape', 'H5Writer', 'write_h5', 'toy_sections', 'open_h5',
+           'decode_str', 'decode_strs', 'list_sections', 'read_gene_names', 'read_attrs', 'read_section',
+           'iter_sections', 'H5Summary', 'validate_h5', 'to_anndata', 'from_anndata', 'inspect_parser', 'inspect_main']
 
 # %% ../nbs/01_data.ipynb #ba252978
 # name -> (rank, kind, description); kind: "int" counts, "float" finite reals, "uint8" images, "any"
@@ -226,44 +226,50 @@ def toy_sections(n_sections=2, n=6, g=4, d=8, seed=0, patches=False):
     return out, [f"G{j}" for j in range(g)]
 
 # %% ../nbs/01_data.ipynb #ab4cea47
-def _open(path) -> h5py.File:
+def open_h5(path) -> h5py.File:
+    "An HDF5 file opened for reading; a missing or unreadable file is a `DataError` naming it."
     path = Path(path)
     if not path.exists(): raise DataError("file not found", path)
     try: return h5py.File(path, "r")
     except OSError as e: raise DataError(f"not a readable HDF5 file ({e})", path) from None
 
-def _decode(a) -> list[str]:
-    return [x.decode("utf-8") if isinstance(x, bytes) else str(x) for x in a]
+def decode_str(v) -> str | None:
+    "One HDF5 string (bytes or str) as str; None stays None. The package's one bytes → str."
+    return v.decode("utf-8") if isinstance(v, bytes) else (None if v is None else str(v))
+
+def decode_strs(a) -> list[str]:
+    "An HDF5 string array (bytes or str items) as a list of str."
+    return [decode_str(x) for x in a]
 
 def _attrs(node) -> dict:
     out = {}
     for k, v in node.attrs.items():
         if k.startswith("_"): continue
-        if isinstance(v, bytes): v = v.decode("utf-8")
-        elif isinstance(v, np.ndarray) and v.dtype.kind in "OS": v = _decode(v)
+        if isinstance(v, bytes): v = decode_str(v)
+        elif isinstance(v, np.ndarray) and v.dtype.kind in "OS": v = decode_strs(v)
         elif isinstance(v, np.generic): v = v.item()
         out[k] = v
     return out
 
 def list_sections(path) -> list[str]:
     "Names of the section groups, in file order."
-    with _open(path) as f: return [k for k in f.keys() if isinstance(f[k], h5py.Group)]
+    with open_h5(path) as f: return [k for k in f.keys() if isinstance(f[k], h5py.Group)]
 
 def read_gene_names(path) -> list[str] | None:
     "The shared gene names, or None when the file has none."
-    with _open(path) as f:
-        return _decode(f["gene_names"][()]) if "gene_names" in f else None
+    with open_h5(path) as f:
+        return decode_strs(f["gene_names"][()]) if "gene_names" in f else None
 
 def read_attrs(path, section=None) -> dict:
     "File attributes, or one section's."
-    with _open(path) as f:
+    with open_h5(path) as f:
         if section is None: return _attrs(f)
         if section not in f: raise DataError("no such section group", path, section)
         return _attrs(f[section])
 
 def read_section(path, name: str, fields: Sequence[str] | None = None, spots=None) -> Section:
     "Read section `name` (all datasets, or `fields`), optionally only `spots` (a slice or sorted index array)."
-    with _open(path) as f:
+    with open_h5(path) as f:
         if name not in f or not isinstance(f[name], h5py.Group):
             raise DataError(f"no such section group (file has {', '.join(k for k in f if k != 'gene_names')})", path, name)
         g = f[name]
@@ -273,7 +279,7 @@ def read_section(path, name: str, fields: Sequence[str] | None = None, spots=Non
             if k not in g: raise DataError("missing", path, name, k)
             ds = g[k]
             v = ds[()] if ds.ndim == 0 else (ds[spots] if spots is not None else ds[...])
-            if v.dtype.kind in "OS": v = np.array(_decode(v), dtype=object)
+            if v.dtype.kind in "OS": v = np.array(decode_strs(v), dtype=object)
             data[k] = v
         sec = Section(name, data, _attrs(g))
         for k in keys:  # encoder and similar dataset attrs travel with the section
@@ -316,7 +322,7 @@ def _gene_names(f, path) -> list[str] | None:
     if not isinstance(ds, h5py.Dataset): fail("is a group, expected a (G,) array of names")
     if ds.ndim != 1: fail(f"has shape {tuple(ds.shape)}, expected (G,) names")
     if ds.dtype.kind not in "OSU": fail(f"has dtype {ds.dtype}, expected strings")
-    try: genes = _decode(ds[()])
+    try: genes = decode_strs(ds[()])
     except (UnicodeDecodeError, OSError, ValueError) as e: fail(f"unreadable ({e})")
     _check_genes(genes, path)
     return genes
@@ -325,7 +331,7 @@ def _same_width(seen: dict, ds, path, section, name):
     "Every section's `name` has the per-spot shape (and morphology columns) of the first section that holds it."
     shape = tuple(ds.shape[1:])
     cols = ds.attrs.get("columns") if name == "morph_descriptor" else None
-    cols = None if cols is None else tuple(_decode(np.atleast_1d(cols)))
+    cols = None if cols is None else tuple(decode_strs(np.atleast_1d(cols)))
     if cols is not None and len(cols) != shape[0]:
         raise DataError(f"has {shape[0]} columns but its attr columns names {len(cols)}", path, section, name)
     s0, shape0, cols0 = seen.setdefault(name, (section, shape, cols))
@@ -340,7 +346,7 @@ def validate_h5(path, require: Sequence = (), full: bool = True, fields: Sequenc
     path = Path(path)
     check = lambda k: fields is None or k in fields or k in REQUIRED
     where = {}
-    with _open(path) as f:
+    with open_h5(path) as f:
         try: return _validate(f, path, require, full, check, where)
         except DataError: raise
         except Exception as e:  # h5py and numpy faults on a damaged file: still one line that says where
@@ -378,7 +384,7 @@ def _validate(f, path, require, full, check, where) -> H5Summary:
         summ.rows.append(dict(section=name, spots=n, patches="x".join(map(str, pat.shape[1:3])) if pat is not None else "-",
                               datasets=",".join(k for k in g.keys() if isinstance(g[k], h5py.Dataset)),
                               features=feat.shape[1] if feat is not None else "-",
-                              encoder=(enc.decode() if isinstance(enc, bytes) else enc) or "-"))
+                              encoder=decode_str(enc) or "-"))
     return summ
 
 # %% ../nbs/01_data.ipynb #3423ccc8

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .core import DataError, MoestError, atomic_path
-from .data import Section, _open, read_gene_names, write_h5
+from .data import Section, decode_str, decode_strs, open_h5, read_gene_names, write_h5
 from .metrics import log1p_normalize
 
 # %% auto #0
@@ -61,20 +61,17 @@ def toy_features(path, n_sections=4, n=60, n_genes=12, d=16, seed=0, expression=
     return Path(path)
 
 # %% ../nbs/50_dataset.ipynb #4b47637c
-def _attr_str(v):
-    return v.decode() if isinstance(v, bytes) else (None if v is None else str(v))
-
 def section_table(path, dataset: str | None = None) -> pd.DataFrame:
     "One row per section: name, spots, patient, specimen, z_um, stage_days, has_expression (attributes only, nothing loaded)."
     rows = []
-    with _open(path) as f:
-        dataset = dataset or _attr_str(f.attrs.get("dataset"))
+    with open_h5(path) as f:
+        dataset = dataset or decode_str(f.attrs.get("dataset"))
         for name, g in f.items():
             if not isinstance(g, h5py.Group): continue
             if "coords_3d" not in g: raise DataError("missing", path, name, "coords_3d")
-            patient = _attr_str(g.attrs.get("patient"))
+            patient = decode_str(g.attrs.get("patient"))
             if patient is None and dataset == "her2st": patient = name.rstrip("0123456789")  # A1..A6 -> A
-            specimen = _attr_str(g.attrs.get("specimen")) or patient or ""
+            specimen = decode_str(g.attrs.get("specimen")) or patient or ""
             z = g.attrs.get("z_um")
             rows.append(dict(section=name, n_spots=int(g["coords_3d"].shape[0]), patient=patient or specimen,
                              specimen=specimen, z_um=float(z) if z is not None else float(g["coords_3d"][0, 2]),
@@ -100,7 +97,7 @@ def gene_stats(path, sections: Sequence[str]) -> pd.DataFrame:
     genes = read_gene_names(path)
     if genes is None: raise DataError("no gene_names", path, dataset="gene_names")
     G = len(genes); s1 = np.zeros(G); s2 = np.zeros(G); raw = np.zeros(G); nz = np.zeros(G); n = 0
-    with _open(path) as f:
+    with open_h5(path) as f:
         for sec in sections:
             if "expression" not in f[sec]: raise DataError("missing (training sections need counts)", path, sec, "expression")
             ds = f[sec]["expression"]
@@ -175,7 +172,7 @@ def coord_columns(table: pd.DataFrame) -> int:
 def _morph_columns(g) -> list[str]:
     cols = g["morph_descriptor"].attrs.get("columns")
     if cols is None: return [f"m{j}" for j in range(g["morph_descriptor"].shape[1])]
-    return [c.decode() if isinstance(c, bytes) else str(c) for c in cols]
+    return decode_strs(cols)
 
 def _sobel_summary(maps) -> np.ndarray:
     "Fallback descriptor for files without `morph_descriptor`: mean, std and 90% quantile of each Sobel map; boundary = the 90% quantile."
@@ -272,10 +269,10 @@ def fit_norm(path, train_sections: Sequence[str], table: pd.DataFrame | None = N
     lo, hi = np.full(coord_dim, np.inf), np.full(coord_dim, -np.inf)
     def acc(k, x):
         s = sums.setdefault(k, [0.0, 0.0]); s[0] = s[0] + x.sum(0); s[1] = s[1] + (x * x).sum(0)
-    with _open(path) as f:
+    with open_h5(path) as f:
         for sec in train_sections:
             stage = tab.loc[sec, "stage_days"] if coord_dim == 4 else None
-            enc = _attr_str(f[sec]["uni_features"].attrs.get("encoder", "")) if "uni_features" in f[sec] else enc
+            enc = decode_str(f[sec]["uni_features"].attrs.get("encoder", "")) if "uni_features" in f[sec] else enc
             for a, b in _row_chunks(int(tab.loc[sec, "n_spots"]), f[sec]["uni_features"].shape[1] if "uni_features" in f[sec] else 1):
                 r = read_raw(f, sec, slice(a, b), stage)
                 cols = r["morph_columns"]
@@ -368,7 +365,7 @@ class SpotData:
         self.stage = tab.loc[self.sections, "stage_days"].to_numpy(float) if norm.coord_dim == 4 else [None] * len(self.sections)
         self.genes = None if genes is None else list(genes)
         self.gidx = None if genes is None else _gene_index(read_gene_names(path), genes, path)
-        with _open(path) as f:
+        with open_h5(path) as f:
             self.coords_um = np.concatenate([np.asarray(f[s]["coords_3d"][...], np.float64) for s in self.sections]) if self.n else np.zeros((0, 3))
             if self.gidx is not None:
                 for s in self.sections:
@@ -412,7 +409,7 @@ class SpotData:
 
     def _read(self, i: int, spots) -> dict:
         "Normalised arrays of section `i` (all spots or a sorted index/slice), read from the file."
-        with _open(self.path) as f:
+        with open_h5(self.path) as f:
             sec = self.sections[i]
             raw = read_raw(f, sec, spots, self.stage[i])
             out = self.norm.apply(raw)
@@ -476,12 +473,12 @@ class SpotData:
         i = self.sections.index(name)
         if self.gidx is None: raise MoestError(f"targets of {name}: this SpotData has no genes")
         if self._cache[i] is not None: return self._cache[i]["target"]
-        with _open(self.path) as f: return self._expression(f, i, slice(None))["target"]
+        with open_h5(self.path) as f: return self._expression(f, i, slice(None))["target"]
 
     def lib(self) -> np.ndarray:
         "Library size (selected genes) of every spot, read by chunks when streaming."
         out = []
-        with _open(self.path) as f:
+        with open_h5(self.path) as f:
             for i, s in enumerate(self.sections):
                 if self._cache[i] is not None: out.append(self._cache[i]["lib"]); continue
                 ds = f[s]["expression"]

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from .core import DataError, MoestError, check_out, check_space, os_error_message, progress
-from .data import H5Writer, Section, _open, chunk_shape, compression_opts, list_sections, read_attrs, read_gene_names, read_section
+from .data import H5Writer, Section, open_h5, chunk_shape, compression_opts, list_sections, read_attrs, read_gene_names, read_section
 from .encoders import MorphoEncoder, get_encoder
 from .sobel import SobelDescriptor, to_image, work_size
 
@@ -71,7 +71,7 @@ OUTPUTS = ("uni_features", "sobel_gradients", "morph_descriptor")
 def check_patches(path) -> list[tuple[str, int]]:
     "[(section, n)] of an input file whose every section has uint8 `(N, P, P, 3)` patches, one per spot; `DataError` otherwise."
     out = []
-    with _open(path) as f:      # a missing or non-HDF5 file is one DataError naming it
+    with open_h5(path) as f:      # a missing or non-HDF5 file is one DataError naming it
         for name in list_sections(path):
             g = f[name]
             if "coords_3d" not in g: raise DataError("missing", path, name, "coords_3d")

@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import __version__
 from .core import DataError, MoestError, atomic_path, sha256_file
-from .data import list_sections, read_attrs, read_gene_names, read_section
+from .data import decode_strs, list_sections, read_attrs, read_gene_names, read_section
 from .dataset import section_table
 from .evaluate import compare, comparison_table, find_runs, load_runs, protocol_line, run_label, to_markdown
 from .metrics import log1p_normalize
@@ -189,9 +189,9 @@ class Study:
                         v = f[name][k][()]
                         names = f.attrs.get(f"{k}_names", f[name][k].attrs.get("names", None))
                         if v.dtype.kind in "OS":
-                            v = np.array([x.decode() if isinstance(x, bytes) else str(x) for x in v])
+                            v = np.array(decode_strs(v))
                             names, v = np.unique(v, return_inverse=True)
-                        names = [x.decode() if isinstance(x, bytes) else str(x) for x in names] if names is not None \
+                        names = decode_strs(names) if names is not None \
                             else [f"{k} {i}" for i in range(int(v.max()) + 1)]
                         return v.astype(int), list(names), ("compartment" if k == "compartment" else "label")
         return None

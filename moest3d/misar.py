@@ -14,7 +14,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .core import DataError, MoestError
-from .data import Section, write_h5
+from .data import Section, decode_strs, write_h5
 from .patches import (adata_counts, check_centres, crop_patches, image_size, make_unique, open_image,
                              read_gene_list, shared_genes, to_counts, warn)
 
@@ -101,7 +101,6 @@ def write_10x_h5(path, counts, barcodes, genes, feature_types=None, library_id: 
         fe["_all_tag_keys"] = np.array([b"genome"])
     return Path(path)
 
-def _dec(a) -> list[str]: return [x.decode() if isinstance(x, bytes) else str(x) for x in a]
 
 def _check_csc(m, n_features: int, n_barcodes: int, path, section=None, block: int = 1 << 22) -> np.ndarray:
     """The `indptr` of a 10x matrix group after checking its compressed-column structure (read in blocks): scipy trusts it,
@@ -154,17 +153,17 @@ def _read_10x(f, path, barcodes, feature_type, section, block):
     "`read_10x_counts` on the open file `f`."
     if "matrix" in f:
         m = f["matrix"]
-        names, types = _dec(m["features/name"][:]), _dec(m["features/feature_type"][:])
+        names, types = decode_strs(m["features/name"][:]), decode_strs(m["features/feature_type"][:])
     else:  # v2: one group per genome, all gene expression
         groups = [k for k in f if isinstance(f[k], h5py.Group) and "gene_names" in f[k]]
         if not groups: raise DataError("not a 10x feature-barcode matrix (no /matrix group)", path, section)
         m = f[groups[0]]
-        names = _dec(m["gene_names"][:]); types = [feature_type] * len(names)
+        names = decode_strs(m["gene_names"][:]); types = [feature_type] * len(names)
     for k in ("barcodes", "data", "indices", "indptr", "shape"):
         if k not in m: raise DataError(f"10x matrix lacks {m.name}/{k}", path, section)
     keep = np.array([t == feature_type for t in types])
     if not keep.any(): raise DataError(f"no {feature_type!r} features (has {sorted(set(types))})", path, section)
-    have = {b: i for i, b in enumerate(_dec(m["barcodes"][:]))}
+    have = {b: i for i, b in enumerate(decode_strs(m["barcodes"][:]))}
     want = [str(b) for b in barcodes]
     absent = [b for b in want if b not in have]
     if absent:
@@ -259,8 +258,8 @@ def misar_genes(raw, name: str) -> list[str]:
         try:
             with h5py.File(fs["matrix"], "r") as f:
                 if "matrix" in f:
-                    t = _dec(f["matrix/features/feature_type"][:])
-                    return make_unique([n for n, k in zip(_dec(f["matrix/features/name"][:]), t) if k == "Gene Expression"])
+                    t = decode_strs(f["matrix/features/feature_type"][:])
+                    return make_unique([n for n, k in zip(decode_strs(f["matrix/features/name"][:]), t) if k == "Gene Expression"])
         except OSError as e: raise DataError(f"not a readable HDF5 file ({e})", fs["matrix"], name) from None
     return misar_counts(raw, name)[1]
 

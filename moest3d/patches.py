@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image
 
 from .core import DataError, MoestError, progress
+from .data import decode_strs
 
 # %% auto #0
 __all__ = ['COUNT_LAYERS', 'PrepareWarning', 'warn', 'as_rgb_uint8', 'read_image', 'ImageArray', 'open_image', 'image_size',
@@ -195,7 +196,7 @@ def read_gene_list(path) -> list[str]:
         if not isinstance(a, np.ndarray) or a.dtype.kind not in "US":
             what = "an .npz archive" if not isinstance(a, np.ndarray) else f"a {a.dtype} array"
             raise DataError(f"holds {what}, not gene names; save the list as a plain string array or a text file with one gene per line", path)
-        try: genes = [g.decode("utf-8") if isinstance(g, bytes) else str(g) for g in a.ravel()]
+        try: genes = decode_strs(a.ravel())
         except UnicodeDecodeError: raise DataError("gene names are not UTF-8 bytes", path) from None
     else:
         try: lines = path.read_text(encoding="utf-8").splitlines()

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from .core import DataError, MoestError, atomic_path, check_out
-from .data import PREDICT_NEEDS, _open, validate_h5
+from .data import PREDICT_NEEDS, decode_str, open_h5, validate_h5
 from .dataset import SOBEL_FALLBACK_COLUMNS, GeneSets, Norm, SpotData, _morph_columns, section_table
 from .train import METHODS, MOEST_METHODS, TrainConfig, check_device, checkpoint_file, predict_moest
 
@@ -80,11 +80,11 @@ def _check_encoder(data, sections, encoder: str, feat_dim: int | None = None, mo
     """Every section has features, made by the encoder the run was trained on, of the width it was trained on, and the
     morphology columns it was trained on: else a `DataError` naming the file, section, dataset and the checkpoint `run`."""
     ck = f" (checkpoint {run})" if run is not None else ""
-    with _open(data) as f:
+    with open_h5(data) as f:
         for s in sections:
             if "uni_features" not in f[s]: raise DataError("missing (run `moest3d extract` first)", data, s, "uni_features")
             e = f[s]["uni_features"].attrs.get("encoder", "")
-            e = e.decode() if isinstance(e, bytes) else str(e)
+            e = decode_str(e)
             if encoder and e and e != encoder:
                 raise DataError(f"features come from encoder {e!r} but the run was trained on {encoder!r}{ck}", data, s, "uni_features")
             d = f[s]["uni_features"].shape[1]

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .core import DataError, MoestError, atomic_path, check_out, progress
-from .data import _decode, _open
+from .data import decode_strs, open_h5
 from .dataset import section_table, specimen_stacks
 
 # %% auto #0
@@ -144,7 +144,7 @@ def _darkness(f, section: str) -> np.ndarray | None:
 def _labels(f, section: str) -> np.ndarray | None:
     "The per-spot `labels` of a section as str ('' = none), or None when the file has none."
     if "labels" not in f[section]: return None
-    return np.array(_decode(f[section]["labels"][...]))
+    return np.array(decode_strs(f[section]["labels"][...]))
 
 def label_agreement(a_xy, a_lab, b_xy, b_lab) -> float:
     "Fraction of labelled spots of `b` whose nearest labelled spot of `a` (in the plane) has the same label."
@@ -159,7 +159,7 @@ def register_sections(path, allow_flip: bool = True, quiet: bool = False, common
     path = Path(path)
     table = section_table(path)
     mats, rows = {}, []
-    with _open(path) as f:
+    with open_h5(path) as f:
         xy = {s: np.asarray(f[s]["coords_raw" if "coords_raw" in f[s] else "coords_3d"][:, :2], np.float64) for s in table.section}
         dark = {s: _darkness(f, s) for s in table.section}
         labs = {s: _labels(f, s) for s in table.section}
@@ -217,7 +217,7 @@ def plot_stack(path, quality: pd.DataFrame | None = None):
     table = section_table(path)
     stacks = specimen_stacks(table)
     fig, axes = plt.subplots(len(stacks), 2, figsize=(8, 3.9 * len(stacks)), squeeze=False)
-    with _open(path) as f:
+    with open_h5(path) as f:
         for row, (spec, order) in zip(axes, stacks.items()):
             if any("coords_raw" not in f[s] for s in order): raise DataError("has no coords_raw: plot a `moest3d register` output", path, order[0])
             for ax, key, when in ((row[0], "coords_raw", "before"), (row[1], "coords_3d", "after")):

@@ -24,7 +24,7 @@ import torch
 from . import __version__
 from .baselines import BASELINES, Baseline, fit_baseline
 from .core import DataError, MoestError, atomic_path, progress, seed_everything
-from .data import TRAIN_NEEDS, _open, read_gene_names, validate_h5
+from .data import TRAIN_NEEDS, decode_strs, open_h5, read_gene_names, validate_h5
 from .dataset import (BlockSampler, GeneSets, MemoryBudget, Norm, SpotData, fit_norm, section_table, select_genes,
                              specimen_stacks, spatial_blocks, to_batch)
 from .evaluate import TidyMetrics, write_run_metrics, fold_values
@@ -403,7 +403,7 @@ def train_moest(fold: Fold, mcfg, tcfg: TrainConfig, out, seed: int = 0, device=
 # %% ../nbs/53_train.ipynb #7c276e75
 def _truth_index(f, truth, sections, genes, data_genes, n_spots=None) -> np.ndarray:
     "Columns of `genes` in the truth file's `mu`, after checking that every section has a `mu` of the right shape."
-    tg = [g.decode() if isinstance(g, bytes) else str(g) for g in f["gene_names"][()]] if "gene_names" in f else list(data_genes)
+    tg = decode_strs(f["gene_names"][()]) if "gene_names" in f else list(data_genes)
     pos = {g: i for i, g in enumerate(tg)}
     miss = [g for g in genes if g not in pos]
     if miss: raise DataError(f"genes missing from the truth file: {', '.join(miss[:3])}", truth, dataset="gene_names")
@@ -416,13 +416,13 @@ def _truth_index(f, truth, sections, genes, data_genes, n_spots=None) -> np.ndar
 
 def check_truth(truth, sections, genes, data_genes, n_spots=None):
     "`DataError` unless `truth` is an HDF5 file with the noiseless means `mu` of `sections` for `genes` (nothing large is read)."
-    with _open(truth) as f: _truth_index(f, Path(truth), sections, genes, data_genes, n_spots)
+    with open_h5(truth) as f: _truth_index(f, Path(truth), sections, genes, data_genes, n_spots)
 
 def read_truth(truth, sections, genes, data_genes) -> dict:
     "{section: oracle (N, G)}: the simulator's noiseless means restricted to `genes`, as log1p(1e4 · proportions)."
     truth = Path(truth)
     out = {}
-    with _open(truth) as f:
+    with open_h5(truth) as f:
         ix = _truth_index(f, truth, sections, genes, data_genes)
         for s in sections: out[s] = log1p_means(np.asarray(f[s]["mu"][...], np.float64)[:, ix])
     return out
