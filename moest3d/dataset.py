@@ -19,10 +19,10 @@ from .data import Section, decode_str, decode_strs, open_h5, read_gene_names, wr
 from .metrics import log1p_normalize
 
 # %% auto #0
-__all__ = ['MORPH_COLUMNS', 'SOBEL_FALLBACK_COLUMNS', 'INPUT_KEYS', 'toy_features', 'section_table', 'specimen_stacks',
-           'gene_stats', 'GeneSets', 'select_genes', 'read_rows', 'coord_columns', 'read_raw', 'Norm', 'fit_norm',
-           'neighbour_index', 'neighbour_pool', 'MemoryBudget', 'SpotData', 'spatial_blocks', 'BlockSampler',
-           'to_batch']
+__all__ = ['MORPH_COLUMNS', 'SOBEL_FALLBACK_COLUMNS', 'RUNTIME_GB', 'WORK_BYTES', 'INPUT_KEYS', 'toy_features', 'section_table',
+           'specimen_stacks', 'gene_stats', 'GeneSets', 'select_genes', 'read_rows', 'coord_columns', 'read_raw',
+           'Norm', 'fit_norm', 'neighbour_index', 'neighbour_pool', 'MemoryBudget', 'cache_budget_gb', 'SpotData',
+           'spatial_blocks', 'BlockSampler', 'to_batch']
 
 # %% ../nbs/50_dataset.ipynb #f5676323
 MORPH_COLUMNS = ("sobel_mean", "sobel_q90", "boundary", "density")
@@ -87,7 +87,7 @@ def specimen_stacks(table: pd.DataFrame) -> dict:
             for spec, t in table.groupby("specimen", sort=False)}
 
 # %% ../nbs/50_dataset.ipynb #fb6f4e22
-def _row_chunks(n_rows, n_cols, itemsize=4, budget=1 << 26):
+def _row_chunks(n_rows, n_cols, itemsize=4, budget=1 << 24):
     "Row ranges whose blocks stay under `budget` bytes."
     step = max(1, budget // max(1, n_cols * itemsize))
     return [(s, min(n_rows, s + step)) for s in range(0, n_rows, step)]
@@ -339,6 +339,14 @@ class MemoryBudget:
         self.used += int(nbytes); return True
     def give(self, nbytes: int): self.used = max(0, self.used - int(nbytes))
     def __repr__(self): return f"MemoryBudget({self.used / 2 ** 30:.3f} of {self.limit / 2 ** 30:.3f} GB)"
+
+RUNTIME_GB = 0.5          # Python, torch, the model and a block: about 0.4 GB measured on CPU
+WORK_BYTES = 100          # bytes per spot and gene while one section is predicted and scored (float64 metrics, ranks)
+
+def cache_budget_gb(max_memory_gb: float, table: pd.DataFrame, n_genes: int, per_spot: int = 128) -> float:
+    "What a memory limit leaves for cached sections: less the runtime, the work on the largest section (`WORK_BYTES` a spot and gene) and `per_spot` bytes of every spot for the index arrays (coordinates, section ids) of a run's views."
+    work = WORK_BYTES * int(table.n_spots.max()) * n_genes + per_spot * int(table.n_spots.sum())
+    return max(0.0, max_memory_gb - RUNTIME_GB - work / 2 ** 30)
 
 # %% ../nbs/50_dataset.ipynb #8870d14f
 INPUT_KEYS = ("feats", "coords", "morph", "boundary", "sobel_mean", "ctx")   # what a model reads; no counts

@@ -14,7 +14,7 @@ import torch
 
 from .core import DataError, MoestError, atomic_path, check_out
 from .data import PREDICT_NEEDS, decode_str, open_h5, validate_h5
-from .dataset import SOBEL_FALLBACK_COLUMNS, GeneSets, Norm, SpotData, _morph_columns, section_table
+from .dataset import SOBEL_FALLBACK_COLUMNS, GeneSets, MemoryBudget, Norm, SpotData, _morph_columns, cache_budget_gb, section_table
 from .train import METHODS, MOEST_METHODS, TrainConfig, check_device, checkpoint_file, predict_moest
 
 # %% auto #0
@@ -126,7 +126,8 @@ def iter_predictions(run: dict, data, sections=None, device: str = "cpu", max_me
     cfg, model = run["config"], run["model"]
     moest = cfg["method"] in MOEST_METHODS
     pool_k = (cfg.get("model") or {}).get("pool_k", ()) if moest else ()
-    try: inputs = SpotData(data, names, norm, table=table, max_memory_gb=max_memory_gb, pool_k=pool_k)  # no genes: no counts
+    budget = MemoryBudget(cache_budget_gb(max_memory_gb, table, len(run["genes"].selected), per_spot=384))  # + obs, obsm of the output
+    try: inputs = SpotData(data, names, norm, table=table, budget=budget, pool_k=pool_k)  # no genes: no counts
     except DataError: raise
     except MoestError as e: raise MoestError(f"{data}: {e} (checkpoint {run.get('path')})") from None   # `Norm.apply`'s checks
     if moest:

@@ -25,19 +25,18 @@ from . import __version__
 from .baselines import BASELINES, Baseline, fit_baseline
 from .core import DataError, MoestError, atomic_path, progress, seed_everything
 from .data import TRAIN_NEEDS, decode_strs, open_h5, read_gene_names, validate_h5
-from .dataset import (BlockSampler, GeneSets, MemoryBudget, Norm, SpotData, fit_norm, section_table, select_genes,
-                             specimen_stacks, spatial_blocks, to_batch)
+from .dataset import (BlockSampler, GeneSets, MemoryBudget, Norm, SpotData, cache_budget_gb, fit_norm, section_table,
+                             select_genes, specimen_stacks, spatial_blocks, to_batch)
 from .evaluate import TidyMetrics, write_run_metrics, fold_values
 from .metrics import log1p_means, log1p_proportions, mean_over_sections, pearson_per_gene
 from .patches import read_gene_list
 from .splits import DATASETS, PROTOCOLS, Split, fold_split, make_split
 
 # %% auto #0
-__all__ = ['MOEST_METHODS', 'METHODS', 'SIZED', 'RUNTIME_GB', 'WORK_BYTES', 'RESUME_KEYS', 'RESUME_FOLD_KEYS', 'TrainConfig',
-           'model_config', 'method_inputs', 'baseline_options', 'parse_overrides', 'check_overrides', 'lr_factor',
-           'block_seed', 'dist_info', 'Fold', 'gene_panel', 'prepare_fold', 'context_of', 'predict_moest',
-           'checkpoint_file', 'train_moest', 'check_truth', 'read_truth', 'prediction_writer', 'check_device',
-           'check_options', 'cache_budget_gb', 'run_fold', 'train_parser', 'train_main']
+__all__ = ['MOEST_METHODS', 'METHODS', 'SIZED', 'RESUME_KEYS', 'RESUME_FOLD_KEYS', 'TrainConfig', 'model_config', 'method_inputs',
+           'baseline_options', 'parse_overrides', 'check_overrides', 'lr_factor', 'block_seed', 'dist_info', 'Fold',
+           'gene_panel', 'prepare_fold', 'context_of', 'predict_moest', 'checkpoint_file', 'train_moest', 'check_truth',
+           'read_truth', 'prediction_writer', 'check_device', 'check_options', 'run_fold', 'train_parser', 'train_main']
 
 # %% ../nbs/53_train.ipynb #25f9e71e
 MOEST_METHODS = ("moest", "moest-original")
@@ -486,14 +485,6 @@ def check_options(method: str = "moest", ablation=None, n_genes: int = 250, fold
     elif overrides: raise MoestError(f"--set configures MoEST methods; --method {method} takes none")
     if truth is not None and not Path(truth).is_file(): raise DataError("truth file not found (--truth)", truth)
     return overrides
-
-RUNTIME_GB = 0.5          # Python, torch and the model's working memory, measured about 0.4 GB on CPU
-WORK_BYTES = 100          # bytes per spot and gene held while one section is predicted and scored (float64 metrics, ranks)
-
-def cache_budget_gb(max_memory_gb: float, table: pd.DataFrame, n_genes: int) -> float:
-    "What `--max-memory-gb` leaves for cached sections: the limit less the runtime, the scoring of the largest section and the per-spot index arrays (coordinates, section ids) of the run's views."
-    work = WORK_BYTES * int(table.n_spots.max()) * n_genes + 128 * int(table.n_spots.sum())
-    return max(0.0, max_memory_gb - RUNTIME_GB - work / 2 ** 30)
 
 RESUME_KEYS = ("method", "label", "dataset", "fold", "seed", "train", "overrides")   # compared before any work
 RESUME_FOLD_KEYS = ("folds", "split", "model", "n_genes", "target_sum", "protocol", "gene_panel")  # once the fold is known
