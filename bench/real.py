@@ -34,7 +34,8 @@ from moest3d.register import register  # noqa: E402
 from moest3d.simulate import _parse_set, truth_path, write_virtual_tissue  # noqa: E402
 from moest3d.splits import make_split  # noqa: E402
 from moest3d.dataset import section_table  # noqa: E402
-from moest3d.train import TrainConfig, run_fold  # noqa: E402
+from moest3d.loop import TrainConfig  # noqa: E402
+from moest3d.train import run_fold  # noqa: E402
 
 METHODS = ("moest", "moest-original", "mlp", "ridge", "knn", "mlp-pos", "ridge-pos", "mean")
 SPLIT_DATASET = {"st": "st", "her2st": "her2st", "anndata": "st", "misar": "misar", "openst": "openst", "virtual": "virtual"}

@@ -24,10 +24,12 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from moest3d.core import seed_everything  # noqa: E402
 from moest3d.data import Section, write_h5  # noqa: E402
-from moest3d.dataset import BlockSampler, SpotData, fit_norm, section_table, to_batch  # noqa: E402
+from moest3d.dataset import fit_norm, section_table  # noqa: E402
 from moest3d.losses import total_loss  # noqa: E402
 from moest3d.model import MoESTPlus  # noqa: E402
-from moest3d.train import TrainConfig, block_seed, lr_factor, model_config, predict_moest  # noqa: E402
+from moest3d.loop import TrainConfig, block_seed, lr_factor, predict_moest  # noqa: E402
+from moest3d.spots import BlockSampler, SpotData, to_batch  # noqa: E402
+from moest3d.train import model_config  # noqa: E402
 
 PATIENTS = {p: 6 if p in "ABCD" else 3 for p in "ABCDEFGH"}   # 36 sections, as HER2-ST
 N_SPOTS, FEAT_DIM, N_GENES, MORPH = 13_620, 1024, 250, 16

@@ -14,8 +14,10 @@ import torch
 
 from .core import DataError, MoestError, atomic_path, check_out
 from .data import PREDICT_NEEDS, decode_str, open_h5, validate_h5
-from .dataset import SOBEL_FALLBACK_COLUMNS, GeneSets, MemoryBudget, Norm, SpotData, _morph_columns, cache_budget_gb, section_table
-from .train import METHODS, MOEST_METHODS, TrainConfig, check_device, checkpoint_file, predict_moest
+from .dataset import SOBEL_FALLBACK_COLUMNS, GeneSets, Norm, _morph_columns, section_table
+from .loop import TrainConfig, checkpoint_file, predict_moest
+from .spots import MemoryBudget, SpotData, cache_budget_gb
+from .train import METHODS, MOEST_METHODS, check_device
 
 # %% auto #0
 __all__ = ['CATEGORICAL_OBS', 'H5AD_ARRAY', 'load_run', 'SectionStream', 'iter_predictions', 'predict_sections', 'to_anndata',

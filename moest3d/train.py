@@ -23,65 +23,26 @@ import torch
 
 from . import __version__
 from .baselines import BASELINES, Baseline, fit_baseline
-from .core import DataError, MoestError, atomic_path, progress, seed_everything
+from .core import DataError, MoestError, atomic_path, progress
 from .data import TRAIN_NEEDS, decode_strs, open_h5, read_gene_names, validate_h5
-from .dataset import (BlockSampler, GeneSets, MemoryBudget, Norm, SpotData, cache_budget_gb, fit_norm, section_table,
-                             select_genes, specimen_stacks, spatial_blocks, to_batch)
+from .dataset import FeatureFile, GeneSets, Norm, fit_norm, section_table, select_genes
+from .loop import (TrainConfig, _is_int, _is_num, _save_safetensors, checkpoint_file, dist_info, predict_moest,
+                          train_moest)
+from .spots import MemoryBudget, SpotData, cache_budget_gb
 from .evaluate import TidyMetrics, write_run_metrics, fold_values
-from .metrics import log1p_means, log1p_proportions, mean_over_sections, pearson_per_gene
+from .metrics import log1p_means
 from .patches import read_gene_list
 from .splits import DATASETS, PROTOCOLS, Split, fold_split, make_split
 
 # %% auto #0
-__all__ = ['MOEST_METHODS', 'METHODS', 'SIZED', 'RESUME_KEYS', 'RESUME_FOLD_KEYS', 'TrainConfig', 'model_config', 'method_inputs',
-           'baseline_options', 'parse_overrides', 'check_overrides', 'lr_factor', 'block_seed', 'dist_info', 'Fold',
-           'gene_panel', 'prepare_fold', 'context_of', 'predict_moest', 'checkpoint_file', 'train_moest', 'check_truth',
-           'read_truth', 'prediction_writer', 'check_device', 'check_options', 'run_fold', 'train_parser', 'train_main']
+__all__ = ['MOEST_METHODS', 'METHODS', 'SIZED', 'RESUME_KEYS', 'RESUME_FOLD_KEYS', 'model_config', 'method_inputs',
+           'baseline_options', 'parse_overrides', 'check_overrides', 'Fold', 'gene_panel', 'prepare_fold',
+           'check_truth', 'read_truth', 'prediction_writer', 'check_device', 'check_options', 'run_fold',
+           'train_parser', 'train_main']
 
-# %% ../nbs/53_train.ipynb #25f9e71e
+# %% ../nbs/53_train.ipynb #9d5a512e
 MOEST_METHODS = ("moest", "moest-original")
 METHODS = MOEST_METHODS + tuple(BASELINES)
-
-def _is_int(v) -> bool: return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
-def _is_num(v) -> bool: return (_is_int(v) or isinstance(v, (float, np.floating))) and math.isfinite(v)
-
-@dataclass
-class TrainConfig:
-    "Optimisation settings of a MoEST run (the model's own settings live in `MoESTConfig`)."
-    epochs: int = 30
-    min_steps: int = 600          # train at least this many optimiser steps: a few hundred spots still get a real schedule
-    lr: float = 2e-3
-    weight_decay: float = 0.01
-    warmup_frac: float = 0.05     # linear warm-up over this fraction of the steps, then cosine decay
-    min_lr_frac: float = 0.02     # the cosine ends at lr · min_lr_frac
-    grad_clip: float = 1.0
-    batch_spots: int = 256        # at most this many spots per spatial block
-    batch_mode: str = "region"    # region: 3D blocks of a specimen; section: blocks within one section
-    blocks_per_step: int = 1      # blocks whose gradients are averaged into one step (≥ number of processes)
-    patience: int = 10            # epochs without a better inner-validation r before stopping
-    eval_spots: int = 4096        # spots per block when predicting
-    context_sections: int = 1     # adjacent sections (each side) whose spots give context when predicting
-    amp: bool = True              # bf16 autocast on GPU
-    baseline_max_spots: int = 300_000  # baselines fit on at most this many training spots (a seeded subsample)
-
-    def __post_init__(self): self.validate()
-
-    def validate(self):
-        "Raise `MoestError` naming the first setting out of range (by its command-line option where it has one)."
-        def bad(k, what):
-            opt = f"--{k.replace('_', '-')}" if k in ("epochs", "min_steps", "lr", "batch_spots", "blocks_per_step", "patience") else f"TrainConfig.{k}"
-            raise MoestError(f"{opt} must be {what}, got {getattr(self, k)!r}")
-        for k in ("epochs", "batch_spots", "blocks_per_step", "patience", "eval_spots", "baseline_max_spots"):
-            if not _is_int(getattr(self, k)) or getattr(self, k) < 1: bad(k, "a positive integer")
-        for k in ("min_steps", "context_sections"):
-            if not _is_int(getattr(self, k)) or getattr(self, k) < 0: bad(k, "an integer ≥ 0")
-        for k in ("lr", "grad_clip"):
-            if not _is_num(getattr(self, k)) or getattr(self, k) <= 0: bad(k, "a finite number > 0")
-        if not _is_num(self.weight_decay) or self.weight_decay < 0: bad("weight_decay", "a finite number ≥ 0")
-        if not _is_num(self.warmup_frac) or not 0 <= self.warmup_frac < 1: bad("warmup_frac", "in [0, 1)")
-        if not _is_num(self.min_lr_frac) or not 0 <= self.min_lr_frac <= 1: bad("min_lr_frac", "in [0, 1]")
-        if self.batch_mode not in ("region", "section"): bad("batch_mode", "'region' or 'section'")
-        if not isinstance(self.amp, bool): bad("amp", "true or false")
 
 # %% ../nbs/53_train.ipynb #0b83624f
 def model_config(method: str, norm: Norm, n_genes: int, ablation: str | None = None, overrides: dict | None = None):
@@ -142,21 +103,6 @@ def check_overrides(overrides) -> dict:
         out[k] = v
     return out
 
-# %% ../nbs/53_train.ipynb #749fdc84
-def lr_factor(step: int, total: int, warmup: int, min_frac: float = 0.02) -> float:
-    "Linear warm-up to 1 over `warmup` steps, then cosine decay to `min_frac` at `total` (held there after)."
-    if step < warmup: return (step + 1) / max(1, warmup)
-    t = min(1.0, (step - warmup) / max(1, total - warmup))
-    return min_frac + (1 - min_frac) * 0.5 * (1 + math.cos(math.pi * t))
-
-def block_seed(seed: int, epoch: int, block: int) -> int:
-    "The torch seed of one training block: a function of (seed, epoch, block) only, so resumed and multi-process runs draw the same masks and noise."
-    return int(np.random.SeedSequence([seed, epoch, block]).generate_state(1)[0])
-
-def dist_info() -> tuple:
-    "(rank, world size, local rank) from torchrun's environment; (0, 1, 0) otherwise."
-    return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1)), int(os.environ.get("LOCAL_RANK", 0))
-
 # %% ../nbs/53_train.ipynb #af9c1cb1
 @dataclass
 class Fold:
@@ -199,205 +145,6 @@ def prepare_fold(data, dataset: str, fold: int = 0, folds: int | None = None, sp
     norm = fit_norm(data, fit_on, table=table, genes=gsets.selected, target_sum="panel" if protocol == "hist2st" else "file")
     f = Fold(data, dataset, sp, gsets, norm, table)
     return f.load(max_memory_gb) if load else f
-
-# %% ../nbs/53_train.ipynb #faade03d
-def context_of(table, section: str, n_adjacent: int = 1) -> list:
-    "`section` and its `n_adjacent` nearest sections on each side in z within its specimen."
-    names = specimen_stacks(table)[table.set_index("section").loc[section, "specimen"]]; i = names.index(section)
-    return [section] + [s for s in names[max(0, i - n_adjacent):i + n_adjacent + 1] if s != section]
-
-@torch.no_grad()
-def predict_moest(model, inputs: SpotData, sections, table=None, device="cpu", eval_spots: int = 4096,
-                  context_sections: int = 1, amp: bool = True) -> dict:
-    "{section: dict(pred (N,G) log1p(1e4·ρ), rho, gates, g, log_lib)} from features, coordinates and morphology only."
-    if inputs.gidx is not None: raise MoestError("predict_moest takes inputs without genes (no counts on the prediction path)")
-    table = section_table(inputs.path) if table is None else table
-    model.eval()
-    dev = torch.device(device)
-    out = {}
-    for sec in sections:
-        si = inputs.sections.index(sec)
-        ctx = [s for s in context_of(table, sec, context_sections) if s in inputs.sections] if context_sections else [sec]
-        idx = np.concatenate([np.arange(inputs.offsets[i], inputs.offsets[i + 1]) for i in map(inputs.sections.index, ctx)])
-        n = inputs.n_per[si]
-        res = {}
-        for b in spatial_blocks(inputs.coords_um[idx], np.zeros(len(idx)), eval_spots):
-            gi = idx[b]
-            keep = inputs.sec_of[gi] == si
-            if not keep.any(): continue
-            x = to_batch(inputs.get(gi), dev)
-            with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp and dev.type == "cuda"):
-                o = model(x["feats"], x["coords"], x["morph"], None, x["sobel_mean"], x.get("ctx"))
-            local = gi[keep] - inputs.offsets[si]
-            for k in ("log_rho", "gates", "g", "log_lib") + (("pred",) if o.get("pred") is not None else ()):
-                v = o[k].float()[torch.as_tensor(keep, device=dev)].cpu().numpy()
-                res.setdefault(k, []).append((local, v))
-        sec_out = {}
-        for k, parts in res.items():
-            arr = np.zeros((n,) + parts[0][1].shape[1:], np.float32)
-            for local, v in parts: arr[local] = v
-            sec_out[k] = arr
-        rho = np.exp(sec_out.pop("log_rho").astype(np.float64))
-        sec_out["rho"] = (rho / rho.sum(1, keepdims=True)).astype(np.float32)
-        if "pred" not in sec_out: sec_out["pred"] = log1p_proportions(sec_out["rho"], panel_frac=inputs.norm.panel_frac)
-        out[sec] = sec_out
-    return out
-
-# %% ../nbs/53_train.ipynb #c6dbf755
-def _save_safetensors(state: dict, path, metadata=None):
-    from safetensors.torch import save_file
-    state = {k: v.detach().cpu().contiguous() for k, v in state.items()}
-    with atomic_path(path) as tmp:
-        save_file(state, str(tmp), metadata=metadata)
-        with open(tmp, "r+b") as f:   # safetensors writes __metadata__ in hash order: sort it, so equal runs give equal bytes
-            n = int.from_bytes(f.read(8), "little"); head = json.loads(f.read(n))
-            if "__metadata__" in head: head["__metadata__"] = dict(sorted(head["__metadata__"].items()))
-            b = json.dumps(head, separators=(",", ":"), ensure_ascii=False).encode()
-            if len(b) > n: raise MoestError(f"{path}: safetensors header grew while sorting its metadata")
-            f.seek(8); f.write(b.ljust(n, b" "))
-
-@contextlib.contextmanager
-def checkpoint_file(run, name: str):
-    "Read `run/name` inside this block: any failure becomes one line, `checkpoint RUN: NAME unreadable (why)`."
-    try: yield Path(run) / name
-    except Exception as e:  # a truncated, garbled or hand-edited file fails in many ways; the user needs one line
-        why = str(e) if isinstance(e, MoestError) else f"{type(e).__name__}: {e}"
-        raise MoestError(f"checkpoint {run}: {name} unreadable ({' '.join(why.split())[:200]})") from None
-
-def _rng_state() -> dict:
-    st = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
-    if torch.cuda.is_available(): st["cuda"] = torch.cuda.get_rng_state_all()
-    return st
-
-def _set_rng_state(st: dict):
-    torch.set_rng_state(st["torch"]); np.random.set_state(st["numpy"]); random.setstate(st["python"])
-    if "cuda" in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st["cuda"])
-
-def _target_moments(train: SpotData, second: bool = False):
-    "(n, Σy, Σyyᵀ or None) of the log-normalised training targets, a section at a time."
-    n, s1, s2 = 0, 0.0, 0.0
-    for s in train.sections:
-        y = train.targets(s).astype(np.float64)
-        n, s1 = n + len(y), s1 + y.sum(0)
-        if second: s2 = s2 + y.T @ y
-    return n, s1, (s2 if second else None)
-
-def _mean_target(train: SpotData) -> np.ndarray:
-    "Mean log-normalised target of each gene over the training spots."
-    n, s1, _ = _target_moments(train)
-    return (s1 / max(n, 1)).astype(np.float32)
-
-def _align_basis(train: SpotData, k: int):
-    "PCA of the training targets (the teacher latent for the optional alignment loss): the top-`k` eigenvectors of their covariance, each signed so that its largest entry is positive."
-    n, s1, s2 = _target_moments(train, second=True)
-    mu = s1 / max(n, 1)
-    w, v = np.linalg.eigh(s2 / max(n, 1) - np.outer(mu, mu))
-    v = v[:, np.argsort(w)[::-1][:k]]
-    v = v * np.sign(v[np.abs(v).argmax(0), np.arange(v.shape[1])])
-    return torch.as_tensor(mu, dtype=torch.float32), torch.as_tensor(v.copy(), dtype=torch.float32)
-
-# %% ../nbs/53_train.ipynb #0b1eec4a
-def train_moest(fold: Fold, mcfg, tcfg: TrainConfig, out, seed: int = 0, device="cpu", resume: bool = False,
-                on_step=None, inputs: SpotData | None = None, log=print) -> dict:
-    "Train MoEST+ on `fold.train`, early-stop on the r of `fold.val` (context from training and validation sections only); write model.safetensors (best), last.pt and log.jsonl under `out`."
-    from moest3d.losses import total_loss
-    from moest3d.model import MoESTPlus
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    rank, world, _ = dist_info()
-    dev = torch.device(device)
-    seed_everything(seed)
-    model = MoESTPlus(mcfg).to(dev)
-    if model.reg_head is not None:   # the regression head starts at the training mean of each gene, as the MLP baseline does
-        with torch.no_grad(): model.reg_head.bias.copy_(torch.as_tensor(_mean_target(fold.train), device=dev))
-    ddp = world > 1
-    # every parameter takes part in every step (41_losses tests it for each preset), so DDP need not search for unused ones
-    net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[dev.index] if dev.type == "cuda" else None) if ddp else model
-    opt = torch.optim.AdamW(model.parameters(), lr=tcfg.lr, weight_decay=tcfg.weight_decay)
-    sampler = BlockSampler(fold.train, tcfg.batch_spots, tcfg.batch_mode, seed=seed)
-    bps = max(tcfg.blocks_per_step, world)
-    if bps % world: raise MoestError(f"blocks_per_step={bps} must be a multiple of the {world} processes")
-    per_rank = bps // world
-    steps_per_epoch = max(1, len(sampler.epoch(0, bps)) // bps)
-    n_epochs = max(tcfg.epochs, math.ceil(tcfg.min_steps / steps_per_epoch))
-    total = n_epochs * steps_per_epoch
-    warm = max(1, int(tcfg.warmup_frac * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, total, warm, tcfg.min_lr_frac))
-    align = _align_basis(fold.train, mcfg.align_dim) if mcfg.align_dim > 0 else None
-    pool = fold.split.train + fold.split.val   # while training, no test section may lend its spots as context
-    inputs = inputs or SpotData(fold.data_path, pool, fold.norm, table=fold.table, pool_k=mcfg.pool_k, budget=fold.train.budget,
-                                share=[fold.train, fold.val])
-    if set(inputs.sections) - set(pool):
-        raise MoestError(f"validation context comes from training and validation sections only, not {sorted(set(inputs.sections) - set(pool))}")
-    state = dict(epoch=-1, best_r=-math.inf, best_epoch=-1, bad=0, log=[])
-    last = out / "last.pt"
-    if resume and last.exists():
-        with checkpoint_file(out, "last.pt"):
-            ck = torch.load(last, map_location=dev, weights_only=False)
-            model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); sched.load_state_dict(ck["sched"])
-            _set_rng_state(ck["rng"]); state = ck["state"]
-            if not {"epoch", "best_r", "best_epoch", "bad", "log"} <= set(state): raise MoestError("training state incomplete")
-        if rank == 0: log(f"resumed from {last} after epoch {state['epoch']}")
-    if rank == 0:
-        with atomic_path(out / "log.jsonl") as tmp: Path(tmp).write_text("".join(json.dumps(r) + "\n" for r in state["log"]))
-    amp = tcfg.amp and dev.type == "cuda"
-    epochs = range(state["epoch"] + 1, n_epochs)
-    bar = progress(epochs, desc=f"train {out.name}", unit="epoch") if rank == 0 else None
-    for epoch in (bar if bar is not None else epochs):
-        if state["bad"] >= tcfg.patience: break
-        t0 = time.perf_counter()
-        net.train()
-        blocks = sampler.epoch(epoch, bps)
-        sums, n_blocks, read0 = {}, 0, fold.train.n_read
-        for step in range(len(blocks) // bps):
-            opt.zero_grad(set_to_none=True)
-            mine = [step * bps + rank * per_rank + j for j in range(per_rank)]
-            for j, bi in enumerate(mine):
-                torch.manual_seed(block_seed(seed, epoch, bi))
-                batch = to_batch(fold.train.get(blocks[bi]), dev)
-                if align is not None: batch["align_target"] = (batch["target"] - align[0].to(dev)) @ align[1].to(dev)
-                sync = ddp and j < per_rank - 1
-                with (net.no_sync() if sync else contextlib.nullcontext()):
-                    with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp):
-                        o = net(batch["feats"], batch["coords"], batch["morph"], None, batch["sobel_mean"], batch.get("ctx"))
-                    o = {k: (v.float() if torch.is_tensor(v) and v.is_floating_point() else v) for k, v in o.items()}
-                    loss, terms = total_loss(o, batch, mcfg)
-                    (loss / per_rank).backward()
-                for k, v in terms.items(): sums[k] = sums.get(k, 0.0) + float(v)
-                n_blocks += 1
-                if on_step is not None: on_step(epoch, step)
-            torch.nn.utils.clip_grad_norm_(model.parameters(), tcfg.grad_clip)
-            opt.step(); sched.step()
-        reads = torch.zeros(world, dtype=torch.float64); reads[rank] = fold.train.n_read - read0   # training spots this rank read from the file
-        if ddp:
-            keys = list(sums)
-            t = torch.tensor([n_blocks] + [sums[k] for k in keys], dtype=torch.float64)
-            torch.distributed.all_reduce(t); torch.distributed.all_reduce(reads)
-            n_blocks, sums = int(t[0]), {k: float(v) for k, v in zip(keys, t[1:])}
-        r = mean_over_sections([pearson_per_gene(fold.val.targets(s), predict_moest(model, inputs, [s], fold.table, dev, tcfg.eval_spots,
-                                                                                    tcfg.context_sections, tcfg.amp)[s]["pred"])
-                                for s in fold.split.val])   # a validation section at a time
-        r = -math.inf if not np.isfinite(r) else r
-        improved = r > state["best_r"]
-        if improved: state.update(best_r=r, best_epoch=epoch, bad=0)
-        else: state["bad"] += 1
-        rec = dict(epoch=epoch, loss=sums.get("total", 0) / max(1, n_blocks),
-                   **{k: v / max(1, n_blocks) for k, v in sums.items() if k != "total"},
-                   val_r=r if np.isfinite(r) else None, lr=opt.param_groups[0]["lr"], best=improved,
-                   spots_read=[int(x) for x in reads],
-                   time_s=round(time.perf_counter() - t0, 3))
-        state["log"].append(rec); state["epoch"] = epoch
-        if rank == 0:
-            if improved: _save_safetensors(model.state_dict(), out / "model.safetensors", {"epoch": str(epoch), "val_r": str(r)})
-            with atomic_path(last) as tmp:
-                torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(),
-                                rng=_rng_state(), state=state, config=mcfg.to_dict()), tmp)
-            with open(out / "log.jsonl", "a") as fh: fh.write(json.dumps(rec) + "\n")
-            if bar is not None: bar.set_postfix(loss=f"{rec['loss']:.4g}", val_r=f"{r:.3f}")
-    if ddp: torch.distributed.barrier()
-    if state["best_epoch"] < 0:
-        raise MoestError(f"no epoch gave a finite validation r ({state['epoch'] + 1} epochs on validation sections "
-                         f"{', '.join(fold.split.val)}; see {out / 'log.jsonl'}): no model.safetensors was written")
-    return dict(best_epoch=state["best_epoch"], best_val_r=state["best_r"], epochs_run=state["epoch"] + 1, log=state["log"])
 
 # %% ../nbs/53_train.ipynb #7c276e75
 def _truth_index(f, truth, sections, genes, data_genes, n_spots=None) -> np.ndarray:
