@@ -288,7 +288,7 @@ def train_moest(fold,  # a `train.Fold`: split, norm, table and the training/val
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, total, warm, tcfg.min_lr_frac))
     align = _align_basis(fold.train, mcfg.align_dim) if mcfg.align_dim > 0 else None
     pool = fold.split.train + fold.split.val   # while training, no test section may lend its spots as context
-    inputs = inputs or SpotData(fold.data_path, pool, fold.norm, table=fold.table, pool_k=mcfg.pool_k, budget=fold.train.budget,
+    inputs = inputs or SpotData(fold.data, pool, fold.norm, table=fold.table, pool_k=mcfg.pool_k, budget=fold.train.budget,
                                 share=[fold.train, fold.val])
     if set(inputs.sections) - set(pool):
         raise MoestError(f"validation context comes from training and validation sections only, not {sorted(set(inputs.sections) - set(pool))}")

@@ -106,8 +106,8 @@ def check_overrides(overrides) -> dict:
 # %% ../nbs/53_train.ipynb #af9c1cb1
 @dataclass
 class Fold:
-    "Everything a method needs for one fold: the split, genes and normalisation fitted on its training sections, and the spot data."
-    data_path: Path
+    "Everything a method needs for one fold: the features file (opened once), the split, genes and normalisation fitted on its training sections, and the spot data."
+    data: FeatureFile
     dataset: str
     split: Split
     genes: GeneSets
@@ -119,8 +119,8 @@ class Fold:
     def load(self, max_memory_gb: float = 4.0, pool_k=(), budget: MemoryBudget | None = None):
         "Open the training and validation spots (with `ctx` pooled over `pool_k` neighbours when the method uses it), cached while `budget` (default: `max_memory_gb`) has room."
         kw = dict(table=self.table, pool_k=pool_k, budget=budget or MemoryBudget(max_memory_gb))
-        self.train = SpotData(self.data_path, self.split.train, self.norm, self.genes.selected, **kw)
-        self.val = SpotData(self.data_path, self.split.val, self.norm, self.genes.selected, **kw)
+        self.train = SpotData(self.data, self.split.train, self.norm, self.genes.selected, **kw)
+        self.val = SpotData(self.data, self.split.val, self.norm, self.genes.selected, **kw)
         return self
 
 def gene_panel(genes, protocol: str | None = None) -> list | None:
@@ -133,13 +133,13 @@ def gene_panel(genes, protocol: str | None = None) -> list | None:
 def prepare_fold(data, dataset: str, fold: int = 0, folds: int | None = None, split: str | None = None, seed: int = 0,
                  n_genes: int = 250, max_memory_gb: float = 4.0, load: bool = True, protocol: str | None = None,
                  genes=None) -> Fold:
-    "Split, gene panel and normalisation for one fold (fitted on training sections only), and the training/validation spots."
-    data = Path(data)
+    "Split, gene panel and normalisation for one fold (fitted on training sections only), and the training/validation spots; `data`: a path or the run's `FeatureFile`, which every step reads through."
     if dataset not in DATASETS: raise MoestError(f"unknown --dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
     panel = gene_panel(genes, protocol)
-    table = section_table(data, dataset)
+    data = data if isinstance(data, FeatureFile) and data.dataset == dataset else FeatureFile(data.path if isinstance(data, FeatureFile) else data, dataset)
+    table = section_table(data)
     try: sp = make_split(table, dataset, fold=fold, folds=folds, split=split, seed=seed, protocol=protocol)
-    except MoestError as e: raise MoestError(f"{data}: {e}") from None
+    except MoestError as e: raise MoestError(f"{data.path}: {e}") from None
     fit_on = sp.train + sp.val
     gsets = select_genes(data, fit_on, n_genes=n_genes, panel=panel)
     norm = fit_norm(data, fit_on, table=table, genes=gsets.selected, target_sum="panel" if protocol == "hist2st" else "file")
@@ -275,7 +275,7 @@ def run_fold(data, dataset: str, out, method: str = "moest", fold: int = 0, fold
     if device.startswith("cuda") and world > 1: device = f"cuda:{local}"
     t_start = time.time()
     fd = prepare_fold(data, dataset, fold, folds, split, seed, n_genes, max_memory_gb, load=False, protocol=protocol, genes=genes)
-    if truth: check_truth(truth, fd.split.test, fd.genes.selected, read_gene_names(data),
+    if truth: check_truth(truth, fd.split.test, fd.genes.selected, fd.data.genes,
                           dict(zip(fd.table.section, fd.table.n_spots)))
     mcfg = model_config(method, fd.norm, len(fd.genes.selected), ablation, overrides) if method in MOEST_METHODS else None
     pool_k = tuple(mcfg.pool_k) if mcfg else ()
@@ -299,7 +299,7 @@ def run_fold(data, dataset: str, out, method: str = "moest", fold: int = 0, fold
         n_sec = len(fd.split.train) + len(fd.split.val)
         log(f"memory: {len(fd.train.cached) + len(fd.val.cached)} of {n_sec} training/validation sections cached in "
             f"{budget.used / 2 ** 30:.2f} GB of {max_memory_gb:g} GB (--max-memory-gb); the rest stream from the file")
-    inputs = SpotData(data, list(fd.table.section), fd.norm, table=fd.table, pool_k=pool_k, budget=budget, share=[fd.train, fd.val])
+    inputs = SpotData(fd.data, list(fd.table.section), fd.norm, table=fd.table, pool_k=pool_k, budget=budget, share=[fd.train, fd.val])
     extra, summary = {}, {}
     if method in MOEST_METHODS:
         pool = inputs.subset(fd.split.train + fd.split.val)   # the validation-context pool: no test section, nothing read twice
@@ -320,8 +320,8 @@ def run_fold(data, dataset: str, out, method: str = "moest", fold: int = 0, fold
         summary = {"baseline": b.info()}
         with open(out / "log.jsonl", "w") as fh: fh.write(json.dumps({"epoch": 0, **json.loads(json.dumps(b.info(), default=float))}) + "\n")
     # scoring, a test section at a time: predict it, then read its counts (only to make targets), write, score, let go
-    test = SpotData(data, fd.split.test, fd.norm, fd.genes.selected, table=fd.table, in_memory=False)
-    sets, genes_all = fd.genes.sets(), read_gene_names(data)
+    test = SpotData(fd.data, fd.split.test, fd.norm, fd.genes.selected, table=fd.table, in_memory=False)
+    sets, genes_all = fd.genes.sets(), fd.data.genes
     scores = [TidyMetrics(label, fd.split.fold, fd.genes.selected, sets)] + ([TidyMetrics("oracle", fd.split.fold, fd.genes.selected, sets)] if truth else [])
     with prediction_writer(out / "predictions.h5", fd.genes.selected, extra.get("theta")) as add:
         for s in progress(fd.split.test, desc=f"test {out.name}", unit="section", leave=False):
