@@ -109,7 +109,12 @@ class SectionStream:
     def __next__(self): return next(self._it)
     def __len__(self): return len(self.n_spots)
 
-def iter_predictions(run: dict, data, sections=None, device: str = "cpu", max_memory_gb: float = 4.0) -> SectionStream:
+def iter_predictions(run: dict,  # a trained run (`load_run`)
+                     data,  # the features H5 of the slides to predict (no counts needed)
+                     sections=None,  # names of the sections to predict (default: all)
+                     device: str = "cpu",  # cpu, cuda or cuda:N
+                     max_memory_gb: float = 4.0,  # memory for the input spots: cached while they fit, else streamed
+                    ) -> SectionStream:
     """`(section, dict(pred, coords_3d[, rho, gates, g, log_lib]))` for `sections` (default all) of a features H5, one
     section at a time: a section is predicted only when the iteration reaches it, and nothing of it is kept afterwards.
     Everything is checked when this is called, before any section is predicted: the file (`PREDICT_NEEDS`: features,

@@ -246,13 +246,30 @@ def _check_resume(out: Path, old: dict, cfg: dict, keys):
                 if t in a and a[t] != b[t]: raise MoestError(f"--resume: {out} was run with a different {t} ({a[t]!r}, now {b[t]!r})")
         elif a != b: raise MoestError(f"--resume: {out} was run with a different {k} ({a!r})")
 
-def run_fold(data, dataset: str, out, method: str = "moest", fold: int = 0, folds: int | None = None, split: str | None = None,
-             seed: int = 0, n_genes: int = 250, ablation: str | None = None, truth=None, device: str = "cpu",
-             resume: bool = False, tcfg: TrainConfig | None = None, overrides: dict | None = None, on_step=None,
-             max_memory_gb: float = 4.0, log=print, protocol: str | None = None, genes=None, validate: bool = True) -> dict:
+def run_fold(data,  # the features H5 (`moest3d extract`'s output), a path or a `FeatureFile`
+             dataset: str,  # its dataset (`DATASETS`): sets the default split protocol
+             out,  # the run folder to write (config.json, checkpoints, predictions.h5, metrics.csv)
+             method: str = "moest",  # one of `METHODS`
+             fold: int = 0,  # which fold is held out
+             folds: int | None = None,  # how many folds (default: the protocol's)
+             split: str | None = None,  # a train/test share such as "80/20" instead of folds
+             seed: int = 0,  # seeds the split's shuffles, the model and every batch
+             n_genes: int = 250,  # size of the gene panel chosen on training sections
+             ablation: str | None = None,  # MoEST+ minus one part (`model.ABLATIONS`)
+             truth=None,  # the virtual tissue's truth H5: adds the oracle to the metrics
+             device: str = "cpu",  # cpu, cuda or cuda:N
+             resume: bool = False,  # continue the run in `out` (the same settings only)
+             tcfg: TrainConfig | None = None,  # optimisation settings (default `TrainConfig()`)
+             overrides: dict | None = None,  # `MoESTConfig` fields to change (`--set`)
+             on_step=None,  # called as on_step(epoch, step) while training (tests)
+             max_memory_gb: float = 4.0,  # memory for the whole run: sections are cached while they fit, the rest stream
+             log=print,  # where progress lines go
+             protocol: str | None = None,  # patient, section or hist2st (`splits.PROTOCOLS`)
+             genes=None,  # a fixed gene panel (a list or a .npy/text file) instead of selecting genes
+             validate: bool = True,  # check the data file first (`validate_h5`); False when the caller just did
+            ) -> dict:
     """Train `method` on one fold and evaluate it on the held-out sections; returns the run's summary (also in config.json).
-    Options, the data file (`validate_h5` with `TRAIN_NEEDS`; `validate=False` when the caller just did) and the truth file
-    are checked before the run folder is made."""
+    Options, the data file and the truth file are checked before the run folder is made."""
     tcfg = tcfg or TrainConfig()
     tcfg.validate()
     out = Path(out)
