@@ -15,22 +15,20 @@ import numpy as np
 from scipy import ndimage
 from scipy.special import ndtr
 
-from .core import MoestError, progress
+from .core import MoestError, parse_set, progress
 from .data import H5Writer, Section
 from . import metrics
+from .render import (
+    COMPARTMENTS, F_DENS, MAP_FIELDS, PRECEDENCE, SliceMaps, make_lattices, render_patches, section_context, stain_batch)
 
 # %% auto #0
-__all__ = ['COMPARTMENTS', 'GENE_PREFIX', 'GENE_GROUPS', 'PRESETS', 'PRECEDENCE', 'SCALE', 'MAP_FIELDS', 'F_DENS', 'F_FA', 'F_FB',
-           'T_TAB', 'NUCLEI', 'OBJECTS', 'FIBRE_DIRS', 'TEXTURES', 'H_REF', 'E_REF', 'LIB_EFFECT', 'SimConfig',
-           'get_config', 'grf', 'Organ', 'build_organ', 'SliceMaps', 'slice_maps', 'LatticeKind', 'lattice_table',
-           'PixelFields', 'make_lattices', 'section_context', 'stain_batch', 'render_od', 'to_rgb', 'patch_offsets',
-           'patch_fields', 'render_patches', 'render_region', 'hex_spots', 'disc_points', 'spot_composition',
-           'GenePanel', 'gene_panel', 'expression_means', 'sample_counts', 'section_name', 'make_section', 'oracle_r',
-           'VirtualTissue', 'iter_virtual_sections', 'simulate', 'truth_path', 'write_virtual_tissue',
-           'simulate_parser', 'simulate_main']
+__all__ = ['GENE_PREFIX', 'GENE_GROUPS', 'PRESETS', 'SCALE', 'LIB_EFFECT', 'SimConfig', 'get_config', 'grf', 'Organ',
+           'build_organ', 'slice_maps', 'hex_spots', 'disc_points', 'spot_composition', 'GenePanel', 'gene_panel',
+           'expression_means', 'sample_counts', 'section_name', 'make_section', 'oracle_r', 'VirtualTissue',
+           'iter_virtual_sections', 'simulate', 'truth_path', 'write_virtual_tissue', 'simulate_parser',
+           'simulate_main']
 
 # %% ../nbs/10_simulate.ipynb #ca4dccdd
-COMPARTMENTS = ("tumour", "stroma", "immune", "gland", "adipose")
 GENE_PREFIX = {"tumour": "TUMOR", "stroma": "STROMA", "immune": "IMMUNE", "gland": "GLAND", "adipose": "ADIPO"}
 GENE_GROUPS = ("compartment", "morphology", "zonation", "housekeeping")
 
@@ -39,24 +37,24 @@ class SimConfig:
     "Every knob of the virtual tissue (lengths in µm); the presets are instances of it."
     n_specimens: int = 2               # blocks side by side in one organ
     n_sections: int = 4                # serial sections per specimen
-    section_spacing_um: float = 100.0
+    section_spacing_um: float = 100.0  # distance between serial sections along z
     tissue_radius_um: float = 1000.0   # sets the spots per section (~390 at the demo pitch)
-    specimen_gap_um: float = 300.0
+    specimen_gap_um: float = 300.0     # space between neighbouring specimens' tissue
     pitch_um: float = 100.0            # spot centre-to-centre distance (Visium: 100)
     spot_diameter_um: float = 55.0     # capture area of a spot (Visium: 55)
     patch_px: int = 64                 # patch size in pixels (8..224)
     patch_um: float = 100.0            # physical width of a patch
-    n_genes: int = 300
-    frac_compartment_genes: float = 0.40
-    frac_morphology_genes: float = 0.15
-    frac_zonation_genes: float = 0.33  # the rest are housekeeping genes
+    n_genes: int = 300                 # genes in the panel, in four groups (the shares below)
+    frac_compartment_genes: float = 0.40  # share of compartment-programme genes (split over the compartments)
+    frac_morphology_genes: float = 0.15   # share of genes driven by the nuclear density
+    frac_zonation_genes: float = 0.33     # share driven by the hidden zonation field; the rest are housekeeping genes
     compartment_fractions: tuple = (0.24, 0.34, 0.12, 0.16, 0.14)  # of the tissue, in COMPARTMENTS order
     compartment_scale_um: float = 110.0    # in-plane length scale of the compartment fields
     compartment_scale_z_um: float = 100.0  # along z: boundaries continue but drift between sections
     density_scale_um: float = 50.0         # nuclear density: fine, nearly independent from section to section
-    density_scale_z_um: float = 25.0
+    density_scale_z_um: float = 25.0       # its length scale along z
     zonation_scale_um: float = 300.0       # zonation: smooth, interpolable across 100 µm
-    zonation_scale_z_um: float = 250.0
+    zonation_scale_z_um: float = 250.0     # its length scale along z
     zonation_trend: float = 0.8            # weight of an organ-wide gradient in the zonation field
     program_strength: float = 2.0          # log-fold change of a compartment programme
     morphology_strength: float = 1.2       # log-fold change per sd of nuclear density
@@ -100,8 +98,6 @@ def grf(rng, shape, sigma_vox) -> np.ndarray:
     return (f - f.mean()) / (f.std() + 1e-12)
 
 # %% ../nbs/10_simulate.ipynb #15820405
-# the first compartment whose field is above its threshold wins; stroma fills the rest
-PRECEDENCE = ("adipose", "gland", "immune", "tumour")
 SCALE = {"adipose": 1.6, "gland": 1.1, "immune": 0.8, "tumour": 1.3}   # relative length scale of each compartment
 
 @dataclass
@@ -168,36 +164,6 @@ def build_organ(cfg: SimConfig, rng) -> Organ:
     f["zonation"] = _zonation(cfg, rng, shape, lo)
     return Organ(lo, h, f, _thresholds(f, cfg.compartment_fractions), centres, z, cfg)
 
-# %% ../nbs/10_simulate.ipynb #e3227ab1
-MAP_FIELDS = ("tissue", *PRECEDENCE, "density", "fibre_a", "fibre_b")
-F_DENS, F_FA, F_FB = MAP_FIELDS.index("density"), MAP_FIELDS.index("fibre_a"), MAP_FIELDS.index("fibre_b")
-
-@dataclass
-class SliceMaps:
-    "One section's fields (MAP_FIELDS) on a fine 2D grid, looked up per point with bilinear interpolation."
-    origin: np.ndarray   # (2,) x, y of map pixel [0, 0], µm
-    res: float           # map pixel size, µm
-    maps: np.ndarray     # (nx, ny, F) float32
-    thresholds: dict
-
-    def sample(self, xy) -> np.ndarray:
-        "Field values (M, F) at points xy (M, 2) µm."
-        q = (np.asarray(xy, np.float32) - self.origin.astype(np.float32)) / np.float32(self.res)
-        nx, ny = self.maps.shape[:2]
-        q[:, 0] = np.clip(q[:, 0], 0, nx - 1.001); q[:, 1] = np.clip(q[:, 1], 0, ny - 1.001)
-        i = q.astype(np.int32); w = q - i
-        i0, j0, wx, wy, M = i[:, 0], i[:, 1], w[:, :1], w[:, 1:], self.maps
-        return ((M[i0, j0] * (1 - wx) + M[i0 + 1, j0] * wx) * (1 - wy)
-                + (M[i0, j0 + 1] * (1 - wx) + M[i0 + 1, j0 + 1] * wx) * wy)
-
-    def label(self, v) -> np.ndarray:
-        "Compartment index (into COMPARTMENTS) of each row of field values; -1 outside the tissue."
-        lab = np.full(len(v), COMPARTMENTS.index("stroma"), np.int8)
-        for k, c in reversed(list(enumerate(PRECEDENCE))):
-            lab[v[:, 1 + k] > self.thresholds[c]] = COMPARTMENTS.index(c)
-        lab[v[:, 0] <= 0] = -1
-        return lab
-
 # %% ../nbs/10_simulate.ipynb #2ed853e3
 def slice_maps(organ: Organ, specimen: int, z: float) -> SliceMaps:
     "The fields of the section of `specimen` at depth `z` on a `map_um` grid; `tissue` > 0 inside its outline."
@@ -219,282 +185,6 @@ def slice_maps(organ: Organ, specimen: int, z: float) -> SliceMaps:
     out[..., 0] = 1 - r + 0.22 * out[..., 0]                  # a wobbly disc: the tissue outline
     out[..., F_DENS] = ndtr(out[..., F_DENS])                 # nuclear density in [0, 1]
     return SliceMaps(lo, cfg.map_um, out, organ.thresholds)
-
-# %% ../nbs/10_simulate.ipynb #43af7d00
-T_TAB = 64  # random tables have T·T cells (a power of two: indices wrap with a bit mask)
-
-@dataclass(frozen=True)
-class LatticeKind:
-    "Objects on a jittered lattice: spacing, radius range (µm), elongation, jitter, and whether they follow the fibres."
-    spacing: float
-    rmin: float = 1.0
-    rmax: float = 1.0
-    elong: float = 1.0
-    jitter: float = 0.7
-    oriented: bool = False
-
-NUCLEI = {"tumour": LatticeKind(12.5, 4.0, 6.2, 1.6, 0.6),       # large, crowded, pleomorphic
-          "immune": LatticeKind(6.5, 2.2, 3.0, 1.2, 0.7),        # small, dark, dense
-          "fibroblast": LatticeKind(18.0, 2.3, 3.0, 5.0, 0.9, oriented=True)}   # spindle-shaped, along the fibres
-OBJECTS = {"acinus": LatticeKind(55.0, jitter=0.25), "adipocyte": LatticeKind(50.0, jitter=0.9)}
-
-def lattice_table(kind: LatticeKind, rng) -> np.ndarray:
-    "Per-cell attributes (T·T, 10): centre offset x, y (cells), presence draw, cos, sin, 1/a², 1/b², three uniforms."
-    u = rng.random((T_TAB * T_TAB, 10), dtype=np.float32)
-    ang = (u[:, 3] - 0.5) * 0.4 if kind.oriented else u[:, 3] * np.pi
-    r = kind.rmin + (kind.rmax - kind.rmin) * u[:, 4]
-    el = 1 + (kind.elong - 1) * u[:, 5]
-    return np.c_[0.5 + kind.jitter * (u[:, :2] - 0.5), u[:, 2], np.cos(ang), np.sin(ang),
-                 1 / (r * r * el), el / (r * r), u[:, 7:]].astype(np.float32)
-
-def _cell_index(cx, cy, off):
-    "Row of the random table for lattice cells (cx, cy) of a section shifted by `off`."
-    return ((cx + off[0]) & (T_TAB - 1)) * T_TAB + ((cy + off[1]) & (T_TAB - 1))
-
-# %% ../nbs/10_simulate.ipynb #7d9c4e18
-def _nuclei(xy, lat, present, cos_t=None, sin_t=None):
-    "Soft nucleus mask (M,) and the nucleus's darkness at points xy; a cell holds one with probability `present` (M,)."
-    spacing, table, off = lat
-    s = np.float32(spacing)
-    b = np.floor(xy / s - np.float32(0.5)).astype(np.int32)     # the four nearest cell centres
-    best = np.zeros(len(xy), np.float32); dark = np.zeros(len(xy), np.float32)
-    for di in (0, 1):
-        for dj in (0, 1):
-            cx, cy = b[:, 0] + di, b[:, 1] + dj
-            a = table[_cell_index(cx, cy, off)]
-            dx = xy[:, 0] - (cx + a[:, 0]) * s; dy = xy[:, 1] - (cy + a[:, 1]) * s
-            c, sn = a[:, 3], a[:, 4]
-            if cos_t is not None: c, sn = cos_t * c - sin_t * sn, sin_t * c + cos_t * sn
-            u = dx * c + dy * sn; w = dy * c - dx * sn
-            m = np.clip((np.float32(1.3) - u * u * a[:, 5] - w * w * a[:, 6]) * np.float32(1.6), 0, 1) * (a[:, 2] < present)
-            upd = m > best
-            best = np.where(upd, m, best); dark = np.where(upd, a[:, 7], dark)
-    return best, dark
-
-# %% ../nbs/10_simulate.ipynb #4c961fcc
-def _value_noise(uv, table, off):
-    "Smooth value noise at lattice coordinates uv (M, 2): random values on integer points, eased bilinear in between."
-    i = np.floor(uv).astype(np.int32); f = uv - i; f = f * f * (3 - 2 * f)
-    t00, t10 = table[_cell_index(i[:, 0], i[:, 1], off)], table[_cell_index(i[:, 0] + 1, i[:, 1], off)]
-    t01, t11 = table[_cell_index(i[:, 0], i[:, 1] + 1, off)], table[_cell_index(i[:, 0] + 1, i[:, 1] + 1, off)]
-    a = t00 + (t10 - t00) * f[:, 0]
-    return a + (t01 + (t11 - t01) * f[:, 0] - a) * f[:, 1]
-
-FIBRE_DIRS = 3
-
-def _fibres(xy, c2, s2, noise, L=24.0, lam=5.0, kappa=2.5, warp=1.6):
-    "Wavy collagen bundles along the local orientation (cos 2θ, sin 2θ): warped anisotropic noise blended over fixed directions."
-    table, off = noise
-    wv = np.float32(warp) * _value_noise(xy * np.float32(1 / 35.0) + np.float32(7.7), table, off)
-    f = np.zeros(len(xy), np.float32); wsum = np.zeros(len(xy), np.float32)
-    for k in range(FIBRE_DIRS):    # fixed directions blended by angle: seamless, with no per-pixel rotation
-        phi = np.pi * k / FIBRE_DIRS
-        t = np.array([np.cos(phi) / L, np.sin(phi) / L], np.float32)
-        nrm = np.array([-np.sin(phi) / lam, np.cos(phi) / lam], np.float32)
-        w = np.exp(np.float32(kappa) * (c2 * np.float32(np.cos(2 * phi)) + s2 * np.float32(np.sin(2 * phi))))
-        f += w * _value_noise(np.stack([xy @ t, xy @ nrm + wv], 1) + np.float32(17 * k), table, off); wsum += w
-    return f / wsum + np.float32(0.3) * _value_noise(xy * np.float32(1 / 6.0) + np.float32(3.3), table, off)
-
-def _smooth(a, b, x):
-    "Smoothstep from 0 at a to 1 at b."
-    t = np.clip((x - a) * np.float32(1 / (b - a)), 0, 1)
-    return t * t * (3 - 2 * t)
-
-# %% ../nbs/10_simulate.ipynb #530a7333
-class PixelFields:
-    "Per-pixel view of sampled map values (M, F): nuclear density and fibre orientation; indexable by a mask."
-    def __init__(self, v): self.v = v
-    def __getitem__(self, idx): return PixelFields(self.v[idx])
-    @property
-    def dens(self): return self.v[:, F_DENS]
-    @property
-    def c2(self): return self.v[:, F_FA] / (np.hypot(self.v[:, F_FA], self.v[:, F_FB]) + np.float32(1e-6))
-    @property
-    def s2(self): return self.v[:, F_FB] / (np.hypot(self.v[:, F_FA], self.v[:, F_FB]) + np.float32(1e-6))
-    @property
-    def cos_t(self): return np.sqrt((1 + self.c2) / 2)
-    @property
-    def sin_t(self): return np.copysign(np.sqrt(np.clip((1 - self.c2) / 2, 0, 1)), self.s2)
-
-def _nucleus_shade(m, dark, g, base, spread, grain, rim):
-    "Haematoxylin inside nuclei: base + spread·darkness, chromatin grain, and a darker rim (nuclear membrane)."
-    return m * (base + spread * dark) * (1 + grain * g) + rim * 4 * m * (1 - m)
-
-# %% ../nbs/10_simulate.ipynb #b4e1cee4
-def _tumour(xy, f, ctx, g):
-    "Sheets of large vesicular nuclei in nests, split by thin wavy fibrous septa."
-    m, dark = _nuclei(xy, ctx["tumour"], 0.25 + 0.73 * f.dens)
-    h = 0.2 + _nucleus_shade(m, dark, g, 0.7, 0.6, 0.35, 0.35)
-    e = 0.36 * (1 - 0.75 * m) + 0.05
-    n = _value_noise(xy * np.float32(1 / 45.0) + np.float32(31.0), *ctx["noise"])
-    s = np.clip((0.13 - np.abs(n)) * np.float32(12.5), 0, 1)
-    return h * (1 - s) + 0.05 * s, e * (1 - s) + 0.5 * s
-
-def _immune(xy, f, ctx, g):
-    "A lymphoid aggregate: densely packed small dark round nuclei."
-    m, dark = _nuclei(xy, ctx["immune"], 0.35 + 0.63 * f.dens)
-    return 0.14 + _nucleus_shade(m, dark, g, 1.3, 0.5, 0.12, 0.1), 0.2 * (1 - 0.8 * m) + 0.04
-
-def _stroma(xy, f, ctx, g, light=1.0):
-    "Pink collagen bundles with pale clefts and spindle fibroblast nuclei along the fibres."
-    fib = _smooth(-0.55, 0.45, _fibres(xy, f.c2, f.s2, ctx["noise"]))
-    m, dark = _nuclei(xy, ctx["fibroblast"], 0.1 + 0.85 * f.dens, f.cos_t, f.sin_t)
-    return 0.05 + _nucleus_shade(m, dark, g, 0.85, 0.7, 0.1, 0.1), light * (0.1 + 0.42 * fib) * (1 - 0.8 * m) + 0.03
-
-# %% ../nbs/10_simulate.ipynb #a2aeaa9a
-def _acini(xy, lat):
-    "Gland acini on a jittered lattice: radius (1 at the rim), lumen radius, basal-nucleus mask, secretion flag."
-    spacing, table, off = lat
-    s = np.float32(spacing)
-    b = np.floor(xy / s).astype(np.int32)
-    a = table[_cell_index(b[:, 0], b[:, 1], off)]
-    dx = xy[:, 0] - (b[:, 0] + a[:, 0]) * s; dy = xy[:, 1] - (b[:, 1] + a[:, 1]) * s
-    u = dx * a[:, 3] + dy * a[:, 4]; w = dy * a[:, 3] - dx * a[:, 4]
-    R = s * (0.33 + 0.10 * a[:, 7]); el = 1 + 0.5 * a[:, 8]; sq = np.sqrt(el)
-    rho = np.where(a[:, 2] < 0.9, np.sqrt(u * u / el + w * w * el) / R, np.float32(9))   # some cells hold none
-    lumen = 0.35 + 0.2 * a[:, 9]
-    nn = np.floor(2 * np.pi * R * 0.8 / 6.5)                  # a ring of basal nuclei ~6.5 µm apart
-    k = np.floor((np.arctan2(w * sq, u / sq) + np.float32(np.pi)) / np.float32(2 * np.pi) * nn)
-    pc = (k + 0.5) / nn * np.float32(2 * np.pi) - np.float32(np.pi)
-    rn = R * (0.78 + 0.07 * lumen)
-    dn = np.hypot(u - rn * np.cos(pc) * sq, w - rn * np.sin(pc) / sq)
-    return rho, lumen, np.clip((3.0 - dn) * 0.9, 0, 1), a[:, 2] < 0.45
-
-def _gland(xy, f, ctx, g):
-    "Acini (a lumen, a ring of cuboidal cells with basal nuclei) in loose pale stroma."
-    rho, lumen, nuc, secr = _acini(xy, ctx["acinus"])
-    h = np.empty(len(xy), np.float32); e = np.empty(len(xy), np.float32)
-    out = rho >= 1
-    h[out], e[out] = _stroma(xy[out], f[out], ctx, g[out], light=0.7)
-    epi, lum = ~out & (rho >= lumen), rho < lumen
-    h[epi] = 0.18 + _nucleus_shade(nuc[epi], 0.5, g[epi], 0.8, 0.0, 0.3, 0.2)
-    e[epi] = 0.34 * (1 - 0.7 * nuc[epi]) + 0.04
-    h[lum] = 0.02; e[lum] = np.where(secr[lum], 0.16, 0.03)
-    return h, e
-
-# %% ../nbs/10_simulate.ipynb #de0e6a33
-def _voronoi_edge(xy, lat):
-    "Distance (µm) from each point to the nearest wall of a jittered-lattice Voronoi tessellation."
-    spacing, table, off = lat
-    s = np.float32(spacing)
-    b = np.floor(xy / s).astype(np.int32)
-    d1 = np.full(len(xy), np.inf, np.float32); d2 = d1.copy()
-    c1 = np.zeros((len(xy), 2), np.float32); c2 = c1.copy()
-    for di in (-1, 0, 1):
-        for dj in (-1, 0, 1):
-            a = table[_cell_index(b[:, 0] + di, b[:, 1] + dj, off)]
-            cc = np.stack([(b[:, 0] + di + a[:, 0]) * s, (b[:, 1] + dj + a[:, 1]) * s], 1)
-            d = ((xy - cc) ** 2).sum(1)
-            first, second = d < d1, (d >= d1) & (d < d2)
-            d2 = np.where(first, d1, np.where(second, d, d2))
-            c2 = np.where(first[:, None], c1, np.where(second[:, None], cc, c2))
-            d1 = np.where(first, d, d1); c1 = np.where(first[:, None], cc, c1)
-    return (d2 - d1) / (2 * np.linalg.norm(c1 - c2, axis=1) + np.float32(1e-6))
-
-def _adipose(xy, f, ctx, g):
-    "Fat: large empty vacuoles with thin, slightly wavy pink membranes."
-    q = xy * np.float32(1 / 25.0)
-    warp = np.stack([_value_noise(q, *ctx["noise"]), _value_noise(q + np.float32(50.0), *ctx["noise"])], 1)
-    mem = np.clip(np.float32(1.6) - _voronoi_edge(xy + np.float32(4.0) * warp, ctx["adipocyte"]), 0, 1)
-    return 0.015 + 0.08 * mem, 0.015 + 0.42 * mem
-
-TEXTURES = {"tumour": _tumour, "stroma": _stroma, "immune": _immune, "gland": _gland, "adipose": _adipose}
-
-# %% ../nbs/10_simulate.ipynb #bbc3cdb3
-def make_lattices(rng) -> dict:
-    "Random tables of every lattice and of the value noise (shared by all sections of a simulation)."
-    lat = {k: (kind.spacing, lattice_table(kind, rng)) for k, kind in {**NUCLEI, **OBJECTS}.items()}
-    lat["noise"] = rng.standard_normal(T_TAB * T_TAB, dtype=np.float32)
-    return lat
-
-def section_context(lattices, rng) -> dict:
-    "The lattices as one section sees them: each shifted by a random offset, so every section holds different cells."
-    ctx = {k: (v[0], v[1], rng.integers(0, T_TAB, 2)) for k, v in lattices.items() if k != "noise"}
-    ctx["noise"] = (lattices["noise"], rng.integers(0, T_TAB, 2))
-    return ctx
-
-H_REF = np.array([0.65, 0.70, 0.30]); E_REF = np.array([0.25, 0.90, 0.36])   # optical-density directions
-
-def stain_batch(rng, jitter=1.0) -> dict:
-    "One section's stain: haematoxylin and eosin OD vectors, their strengths and the scanner's white."
-    def vec(v, s):
-        v = np.abs(v + rng.normal(0, s * jitter, 3))
-        return (v / np.linalg.norm(v)).astype(np.float32)
-    return dict(H=vec(H_REF, 0.04), E=vec(E_REF, 0.05),
-                h=np.float32(1 + 0.15 * jitter * rng.uniform(-1, 1)), e=np.float32(1 + 0.22 * jitter * rng.uniform(-1, 1)),
-                white=(248 - 4 * jitter * rng.random() - 3 * jitter * rng.random(3)).astype(np.float32))
-
-# %% ../nbs/10_simulate.ipynb #4b687294
-def render_od(v, lab, xy, ctx, rng):
-    "Haematoxylin and eosin amounts (M,) at points xy (M, 2) µm, given their map values v (M, F) and compartments lab."
-    xy = np.asarray(xy, np.float32)
-    h = np.full(len(xy), 0.01, np.float32); e = np.full(len(xy), 0.012, np.float32)   # glass
-    g = rng.standard_normal(len(xy), dtype=np.float32)
-    for ci, c in enumerate(COMPARTMENTS):
-        idx = np.flatnonzero(lab == ci)
-        if len(idx): h[idx], e[idx] = TEXTURES[c](xy[idx], PixelFields(v[idx]), ctx, g[idx])
-    t = lab >= 0                                          # grain and a slight unevenness of the stain
-    n = rng.standard_normal(int(t.sum()), dtype=np.float32)
-    e[t] *= (1 + 0.06 * n) * (1 + 0.12 * np.tanh(v[t, F_FA]))
-    h[t] *= 1 + 0.05 * n
-    return h, e
-
-def _blur(a):
-    "[1 2 1]/4 blur over the two pixel axes of (B, P, P) arrays (the optics' softness)."
-    p = np.pad(a, ((0, 0), (1, 1), (1, 1)), mode="edge")
-    a = (p[:, :-2] + 2 * p[:, 1:-1] + p[:, 2:]) * np.float32(0.25)
-    return (a[:, :, :-2] + 2 * a[:, :, 1:-1] + a[:, :, 2:]) * np.float32(0.25)
-
-def to_rgb(h, e, stain) -> np.ndarray:
-    "Beer–Lambert: RGB = white · exp(−(h·H + e·E)), as uint8."
-    od = h[..., None] * (stain["h"] * stain["H"]) + e[..., None] * (stain["e"] * stain["E"])
-    return np.clip(stain["white"] * np.exp(-od), 0, 255).round().astype(np.uint8)
-
-# %% ../nbs/10_simulate.ipynb #ef6475aa
-def _interp_matrix(px, k):
-    "Linear interpolation weights (px, k) from k evenly spaced coarse points to px pixels over the same span."
-    t = np.linspace(0, px - 1, k)
-    return np.clip(1 - np.abs(np.arange(px)[:, None] - t[None]) / (t[1] - t[0]), 0, 1).astype(np.float32)
-
-def patch_offsets(px, um) -> np.ndarray:
-    "Pixel-centre offsets (P, P, 2) from the spot centre in µm; rows run along y, columns along x."
-    o = (np.arange(px, dtype=np.float32) - (px - 1) / 2) * np.float32(um / px)
-    X, Y = np.meshgrid(o, o, indexing="xy")
-    return np.stack([X, Y], -1)
-
-def patch_fields(sm: SliceMaps, centres, px, um) -> np.ndarray:
-    "Map values (B·P·P, F) at every pixel of patches centred on `centres` (B, 2): sampled ~8 µm apart, then interpolated."
-    k = max(3, int(np.ceil(um / 8)) + 1)
-    o = (np.linspace(0, px - 1, k) - (px - 1) / 2) * (um / px)
-    X, Y = np.meshgrid(o, o, indexing="xy")
-    c = np.asarray(centres, np.float32)
-    v = sm.sample((c[:, None, :] + np.c_[X.ravel(), Y.ravel()][None]).reshape(-1, 2)).reshape(len(c), k, k, -1)
-    W, F = _interp_matrix(px, k), v.shape[-1]
-    t = (W @ v.reshape(len(c), k, k * F)).reshape(len(c), px, k, F)         # along rows (y)
-    t = (t.transpose(0, 1, 3, 2) @ W.T).transpose(0, 1, 3, 2)                # along columns (x)
-    return np.ascontiguousarray(t).reshape(-1, F)
-
-# %% ../nbs/10_simulate.ipynb #daeee750
-def render_patches(sm: SliceMaps, centres, ctx, stain, rng, px=64, um=100.0, batch_px=1 << 18) -> np.ndarray:
-    "H&E-like RGB patches (N, P, P, 3) uint8 centred on `centres` (N, 2) µm, each `um` µm wide."
-    off = patch_offsets(px, um).reshape(-1, 2)
-    out = np.empty((len(centres), px, px, 3), np.uint8)
-    B = max(1, batch_px // (px * px))
-    for s in range(0, len(centres), B):
-        c = np.asarray(centres[s:s + B], np.float32)
-        v = patch_fields(sm, c, px, um)
-        h, e = render_od(v, sm.label(v), (c[:, None, :] + off[None]).reshape(-1, 2), ctx, rng)
-        out[s:s + B] = to_rgb(_blur(h.reshape(-1, px, px)), _blur(e.reshape(-1, px, px)), stain)
-    return out
-
-def render_region(sm: SliceMaps, lo, hi, um_per_px, ctx, stain, rng):
-    "A whole-slide style image (H, W, 3) of the rectangle lo..hi (µm) at `um_per_px`, and its compartment map."
-    X, Y = np.meshgrid(np.arange(lo[0], hi[0], um_per_px, dtype=np.float32),
-                       np.arange(lo[1], hi[1], um_per_px, dtype=np.float32), indexing="xy")
-    xy = np.c_[X.ravel(), Y.ravel()]
-    v = sm.sample(xy); lab = sm.label(v)
-    h, e = render_od(v, lab, xy, ctx, rng)
-    return to_rgb(_blur(h.reshape(1, *X.shape)), _blur(e.reshape(1, *X.shape)), stain)[0], lab.reshape(X.shape)
 
 # %% ../nbs/10_simulate.ipynb #20ca463d
 def hex_spots(lo, hi, pitch, rng) -> np.ndarray:
@@ -682,8 +372,13 @@ def iter_virtual_sections(organ, panel, lattices, seed, patches=True):
     for s, j in progress(jobs, desc="simulate", unit="section"):
         yield make_section(organ, panel, lattices, seed, s, j, patches)
 
-def simulate(preset="demo", seed: int = 0, patches: bool = True, **overrides) -> VirtualTissue:
-    "Simulate the virtual tissue in memory (`patches=False` skips the images; the counts do not change)."
+def simulate(
+    preset="demo",         # a `PRESETS` name (smoke, demo, large) or a `SimConfig`
+    seed: int = 0,         # random seed: the same seed gives the same arrays
+    patches: bool = True,  # False skips the images (faster); the counts and the truth do not change
+    **overrides,           # `SimConfig` fields to change, e.g. `n_genes=100, heterogeneity=1.0`
+) -> VirtualTissue:        # input and truth sections, the gene panel and the settings
+    "Simulate the virtual tissue in memory; keyword `overrides` change `SimConfig` fields of the preset."
     cfg = get_config(preset, **overrides)
     organ, panel, lattices = _setup(cfg, seed)
     pairs = list(iter_virtual_sections(organ, panel, lattices, seed, patches))
@@ -696,8 +391,13 @@ def truth_path(path) -> Path:
     p = Path(path)
     return p.with_name(f"{p.stem}.truth{p.suffix}") if p.suffix else p.with_name(p.name + ".truth.h5")
 
-def write_virtual_tissue(out, preset="demo", seed: int = 0, **overrides) -> dict:
-    "Simulate section by section into `out` and its truth file (both atomic); return the paths, sizes and oracle_r."
+def write_virtual_tissue(
+    out,                   # the input H5 to write; the truth file goes beside it (`truth_path`)
+    preset="demo",         # a `PRESETS` name (smoke, demo, large) or a `SimConfig`
+    seed: int = 0,         # random seed: the same seed gives the same arrays
+    **overrides,           # `SimConfig` fields to change, e.g. `n_genes=100, heterogeneity=1.0`
+) -> dict:                 # path, truth, oracle_r (mean over sections), sections, spots, genes
+    "Simulate section by section into `out` and its truth file (both atomic), `overrides` changing `SimConfig` fields: what `moest3d simulate` runs."
     out = Path(out)
     cfg = get_config(preset, **overrides)
     organ, panel, lattices = _setup(cfg, seed)
@@ -711,15 +411,8 @@ def write_virtual_tissue(out, preset="demo", seed: int = 0, **overrides) -> dict
 
 # %% ../nbs/10_simulate.ipynb #33eb927a
 def _parse_set(items) -> dict:
-    "KEY=VALUE overrides typed like the `SimConfig` field they set."
-    types = {f.name: type(getattr(SimConfig(), f.name)) for f in dataclasses.fields(SimConfig)}
-    out = {}
-    for item in items or []:
-        k, sep, v = item.partition("=")
-        if not sep or k not in types: raise MoestError(f"--set expects KEY=VALUE with KEY one of {', '.join(types)}; got {item!r}")
-        try: out[k] = tuple(float(x) for x in v.split(",")) if types[k] is tuple else types[k](v)
-        except ValueError: raise MoestError(f"--set {k}: {v!r} is not a {types[k].__name__}") from None
-    return out
+    "`--set KEY=VALUE` overrides typed like the `SimConfig` field they set (`core.parse_set`; bench/real.py uses it)."
+    return parse_set(items, SimConfig)
 
 def simulate_parser(p: argparse.ArgumentParser):
     "Arguments of `moest3d simulate`."
@@ -729,8 +422,10 @@ def simulate_parser(p: argparse.ArgumentParser):
     p.add_argument("--patch-px", type=int, default=None, help="patch size in pixels (8..224)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override any SimConfig setting (repeatable)")
 
-def simulate_main(args) -> int:
-    "Write the virtual tissue and print a summary and the oracle ceiling."
+def simulate_main(
+    args,                  # parsed `simulate_parser` arguments: preset, seed, out, patch_px, set
+) -> int:                  # exit code: 0
+    "`moest3d simulate`: write the virtual tissue (`write_virtual_tissue`) and print a summary and the oracle ceiling."
     over = _parse_set(args.set)
     if args.patch_px is not None: over["patch_px"] = args.patch_px
     r = write_virtual_tissue(args.out, args.preset, args.seed, **over)
