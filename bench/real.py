@@ -31,7 +31,8 @@ from moest3d.evaluate import comparison_table, compare, load_runs, paired_differ
 from moest3d.features import extract  # noqa: E402
 from moest3d.prepare import prepare  # noqa: E402
 from moest3d.register import register  # noqa: E402
-from moest3d.simulate import _parse_set, truth_path, write_virtual_tissue  # noqa: E402
+from moest3d.core import parse_set  # noqa: E402
+from moest3d.simulate import SimConfig, truth_path, write_virtual_tissue  # noqa: E402
 from moest3d.splits import make_split  # noqa: E402
 from moest3d.dataset import section_table  # noqa: E402
 from moest3d.loop import TrainConfig  # noqa: E402
@@ -67,7 +68,7 @@ def main(argv=None):
     t0 = time.time()
     inp, feats = out / "input.h5", out / "features.h5"
     if not inp.exists():
-        if virtual: write_virtual_tissue(inp, "demo", args.seed, **_parse_set(args.sim))
+        if virtual: write_virtual_tissue(inp, "demo", args.seed, **parse_set(args.sim, SimConfig))
         else: prepare(args.dataset, raw, inp)
     truth = truth_path(inp) if virtual else None
     reg = out / "registered.h5"

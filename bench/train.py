@@ -112,11 +112,12 @@ def main(argv=None):
     args = p.parse_args(argv)
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
     if args.threads: torch.set_num_threads(args.threads)
-    from moest3d.train import parse_overrides
+    from moest3d.core import parse_set
+    from moest3d.model import MoESTConfig
     devices = [args.device] if args.device else ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     with tempfile.TemporaryDirectory() as d:
         data = make_data(Path(d) / "bench.h5", n_spots=args.spots)
-        rows = [bench(m, data, torch.device(dev), args.epochs, args.batch_spots, parse_overrides(args.set))
+        rows = [bench(m, data, torch.device(dev), args.epochs, args.batch_spots, parse_set(args.set, MoESTConfig))
                 for dev in devices for m in args.methods]
     head = (f"{'HER2-ST-sized' if args.spots == N_SPOTS else 'HER2-ST-shaped'} random problem: {args.spots:,} spots, {FEAT_DIM}-d features, {N_GENES} genes; "
             f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, {platform.processor() or platform.machine()}"

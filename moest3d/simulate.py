@@ -410,10 +410,6 @@ def write_virtual_tissue(
     return dict(path=out, truth=tpath, oracle_r=float(np.mean(rs)), sections=len(rs), spots=n, genes=len(panel.names))
 
 # %% ../nbs/10_simulate.ipynb #33eb927a
-def _parse_set(items) -> dict:
-    "`--set KEY=VALUE` overrides typed like the `SimConfig` field they set (`core.parse_set`; bench/real.py uses it)."
-    return parse_set(items, SimConfig)
-
 def simulate_parser(p: argparse.ArgumentParser):
     "Arguments of `moest3d simulate`."
     p.add_argument("--preset", default="demo", choices=list(PRESETS), help="size of the virtual tissue (default demo)")
@@ -426,7 +422,7 @@ def simulate_main(
     args,                  # parsed `simulate_parser` arguments: preset, seed, out, patch_px, set
 ) -> int:                  # exit code: 0
     "`moest3d simulate`: write the virtual tissue (`write_virtual_tissue`) and print a summary and the oracle ceiling."
-    over = _parse_set(args.set)
+    over = parse_set(args.set, SimConfig)
     if args.patch_px is not None: over["patch_px"] = args.patch_px
     r = write_virtual_tissue(args.out, args.preset, args.seed, **over)
     print(f"virtual tissue (preset {args.preset}, seed {args.seed}): {r['sections']} sections, {r['spots']} spots, {r['genes']} genes")

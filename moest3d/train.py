@@ -23,7 +23,7 @@ import torch
 
 from . import __version__
 from .baselines import BASELINES, Baseline, fit_baseline
-from .core import DataError, MoestError, atomic_path, progress
+from .core import DataError, MoestError, atomic_path, parse_set, progress
 from .data import TRAIN_NEEDS, decode_strs, open_h5, read_gene_names, validate_h5
 from .dataset import FeatureFile, GeneSets, Norm, fit_norm, section_table, select_genes
 from .loop import (TrainConfig, _is_int, _is_num, _save_safetensors, checkpoint_file, dist_info, predict_moest,
@@ -36,9 +36,8 @@ from .splits import DATASETS, PROTOCOLS, Split, fold_split, make_split
 
 # %% auto #0
 __all__ = ['MOEST_METHODS', 'METHODS', 'SIZED', 'RESUME_KEYS', 'RESUME_FOLD_KEYS', 'model_config', 'method_inputs',
-           'baseline_options', 'parse_overrides', 'check_overrides', 'Fold', 'gene_panel', 'prepare_fold',
-           'check_truth', 'read_truth', 'prediction_writer', 'check_device', 'check_options', 'run_fold',
-           'train_parser', 'train_main']
+           'baseline_options', 'check_overrides', 'Fold', 'gene_panel', 'prepare_fold', 'check_truth', 'read_truth',
+           'prediction_writer', 'check_device', 'check_options', 'run_fold', 'train_parser', 'train_main']
 
 # %% ../nbs/53_train.ipynb #9d5a512e
 MOEST_METHODS = ("moest", "moest-original")
@@ -66,16 +65,6 @@ def baseline_options(method: str, norm: Norm, n_genes: int) -> dict:
     if "position" not in BASELINES[method].inputs: return {}
     c = model_config("moest", norm, n_genes)
     return {"fourier": dict(n_freq=c.n_fourier, scale=c.fourier_scale, z_scale=c.z_scale, t_scale=c.t_scale)}
-
-def parse_overrides(items) -> dict:
-    "`['d_model=128', 'context=false']` → {'d_model': 128, 'context': False} (values read as JSON when they parse)."
-    out = {}
-    for it in items or []:
-        if "=" not in it: raise MoestError(f"--set expects KEY=VALUE, got {it!r}")
-        k, v = it.split("=", 1)
-        try: out[k.strip()] = json.loads(v.lower() if v.lower() in ("true", "false", "null") else v)
-        except json.JSONDecodeError: out[k.strip()] = v
-    return out
 
 SIZED = ("feat_dim", "n_genes", "coord_dim", "morph_dim", "log_lib_init", "log_panel_frac")  # `model_config` sets them from the data
 
@@ -424,7 +413,8 @@ def train_main(args) -> int:
     elif args.split: raise MoestError("--fold all runs folds; drop --split")
     kw = dict(method=args.method, split=args.split, seed=args.seed, n_genes=args.n_genes, ablation=args.ablation,
               truth=args.truth, device=args.device, max_memory_gb=args.max_memory_gb)
-    kw["overrides"] = check_options(fold=0 if args.fold == "all" else fold, folds=args.folds, overrides=parse_overrides(args.set), **kw)
+    from moest3d.model import MoESTConfig
+    kw["overrides"] = check_options(fold=0 if args.fold == "all" else fold, folds=args.folds, overrides=parse_set(args.set, MoESTConfig), **kw)
     validate_h5(args.data, **TRAIN_NEEDS)   # once, before any fold
     if args.threads > 0: torch.set_num_threads(args.threads)
     world = _init_dist(args.device)
