@@ -50,18 +50,17 @@ def collect(run_dir: Path, labels: Path | None) -> list[dict]:
 
 
 def scores(items: list[dict], n_experts: int) -> pd.DataFrame:
+    "Per labelled section: routing against the labels and, as a yardstick, a k-means of the image features (`metrics.routing_agreement`)."
     from sklearn.cluster import KMeans
-    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+    from moest3d.metrics import routing_agreement
     rows = []
     for it in items:
         if it["label"] is None: continue
         ok = it["label"] != ""
         km = KMeans(n_experts, n_init=4, random_state=0).fit_predict((it["feats"] - it["feats"].mean(0)) / (it["feats"].std(0) + 1e-6))
+        route, base = routing_agreement(it["expert"][ok], it["label"][ok]), routing_agreement(km[ok], it["label"][ok])
         rows.append(dict(section=it["section"], spots=int(ok.sum()), experts_used=len(np.unique(it["expert"])),
-                         ari=adjusted_rand_score(it["label"][ok], it["expert"][ok]),
-                         nmi=normalized_mutual_info_score(it["label"][ok], it["expert"][ok]),
-                         kmeans_ari=adjusted_rand_score(it["label"][ok], km[ok]),
-                         kmeans_nmi=normalized_mutual_info_score(it["label"][ok], km[ok])))
+                         ari=route["ari"], nmi=route["nmi"], kmeans_ari=base["ari"], kmeans_nmi=base["nmi"]))
     return pd.DataFrame(rows)
 
 

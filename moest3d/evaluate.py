@@ -19,7 +19,7 @@ from .metrics import PooledPearson, gene_metrics
 # %% auto #0
 __all__ = ['METRICS', 'GENE_SETS', 'COLUMNS', 'TidyMetrics', 'tidy_metrics', 'fold_values', 'run_label', 'find_runs', 'load_runs',
            'compare', 'paired_differences', 'comparison_table', 'to_markdown', 'to_text', 'protocol_line',
-           'write_run_metrics', 'evaluate_parser', 'evaluate_main']
+           'write_run_metrics', 'per_gene_r', 'evaluate_parser', 'evaluate', 'evaluate_main']
 
 # %% ../nbs/54_evaluate.ipynb #f5b1633c
 METRICS = ("pearson", "pearson_pooled", "spearman", "mse", "mae", "constant")
@@ -114,13 +114,13 @@ def compare(fv: pd.DataFrame) -> pd.DataFrame:
     return out[["method", "gene_set", "metric", "mean", "sd", "n_folds"]]
 
 def paired_differences(fv: pd.DataFrame, ref: str, gene_set: str = "selected", metric: str = "pearson") -> pd.DataFrame:
-    "Per method: mean over the folds both ran of (method − `ref`), its standard error (sd/√n, ddof=1) and n."
+    "Per method: mean over the folds both ran of (method − `ref`), its sd over folds (ddof=1; 0 for one fold), its standard error (sd/√n) and n."
     sel = fv[(fv.gene_set == gene_set) & (fv.metric == metric)].pivot_table(index="fold", columns="method", values="value")
     if ref not in sel: raise MoestError(f"no runs of the reference method {ref!r}")
     rows = []
     for m in sel.columns:
         d = (sel[m] - sel[ref]).dropna().to_numpy()
-        rows.append(dict(method=m, diff=d.mean() if len(d) else np.nan,
+        rows.append(dict(method=m, diff=d.mean() if len(d) else np.nan, sd=d.std(ddof=1) if len(d) > 1 else (0.0 if len(d) else np.nan),
                          se=d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.nan, n_folds=len(d)))
     return pd.DataFrame(rows)
 
@@ -188,25 +188,42 @@ def write_run_metrics(run_dir, df: pd.DataFrame):
     "Write `metrics.csv` atomically."
     with atomic_path(Path(run_dir) / "metrics.csv") as tmp: df.to_csv(tmp, index=False)
 
+# %% ../nbs/54_evaluate.ipynb #6b77fd80
+def per_gene_r(df: pd.DataFrame, keys=None, gene_set: str = "selected") -> pd.DataFrame:
+    "Per-gene Pearson r of each run key (`method` of the tidy rows `df`, e.g. several runs' metrics.csv concatenated; `keys`: which, default all) in each fold, averaged over the fold's test sections: key, fold, gene, r."
+    m = df[(df.metric == "pearson") & (df.gene_set == gene_set) & (df.section != "pooled")]
+    if keys is not None: m = m[m.method.isin(keys)]
+    m = m.drop_duplicates(["method", "fold", "section", "gene"])
+    return m.groupby(["method", "fold", "gene"]).value.mean().rename("r").reset_index().rename(columns={"method": "key"})
+
 # %% ../nbs/54_evaluate.ipynb #12f0fe76
 def evaluate_parser(p: argparse.ArgumentParser):
     p.add_argument("--runs", required=True, help="folder holding run folders (any depth); comparison.csv/.md are written here")
     p.add_argument("--ref", default="moest", help="reference method of the paired differences (default moest)")
 
-def evaluate_main(args) -> int:
-    "Print the comparison table and write DIR/comparison.csv and DIR/comparison.md."
-    root = Path(args.runs)
-    fv, runs = load_runs(root)
+def evaluate(runs,                       # folder holding run folders (any depth); the comparison is written here
+             ref: str | None = "moest",  # reference method of the paired differences (none when it has no runs)
+             verbose: bool = True,       # print the table (and a note when methods ran on different folds)
+            ) -> pd.DataFrame:           # mean ± sd over folds: method, gene_set, metric, mean, sd, n_folds
+    "Compare every finished run under `runs`: write `runs/comparison.csv` (mean ± sd over folds) and `runs/comparison.md` (the table), print them, and return the comparison."
+    root = Path(runs)
+    fv, table = load_runs(root)
     cmp = compare(fv)
-    ref = getattr(args, "ref", "moest"); ref = ref if ref in set(fv.method) else None
-    tab = comparison_table(cmp, fv, runs, ref)
+    ref = ref if ref in set(fv.method) else None
+    tab = comparison_table(cmp, fv, table, ref)
     with atomic_path(root / "comparison.csv") as tmp: cmp.to_csv(tmp, index=False)
-    ds = runs.dataset.iloc[0]
-    head = (f"{len(runs)} runs of {ds} in {root}; {protocol_line(runs)}; mean ± sd over folds; r = per-gene Pearson within each test section"
+    ds = table.dataset.iloc[0]
+    head = (f"{len(table)} runs of {ds} in {root}; {protocol_line(table)}; mean ± sd over folds; r = per-gene Pearson within each test section"
             + (f"; Δr = paired per-fold difference to {ref}, mean ± standard error" if ref else ""))
     with atomic_path(root / "comparison.md") as tmp:
         Path(tmp).write_text(f"# Method comparison ({ds})\n\n{head}.\n\n{to_markdown(tab)}\n")
-    folds = runs.groupby("label").fold.apply(lambda f: tuple(sorted(set(f))))
-    if folds.nunique() > 1: print(f"note: methods were run on different folds: {dict(folds)}")
-    print(head); print(to_text(tab))
+    if verbose:
+        folds = table.groupby("label").fold.apply(lambda f: tuple(sorted(set(f))))
+        if folds.nunique() > 1: print(f"note: methods were run on different folds: {dict(folds)}")
+        print(head); print(to_text(tab))
+    return cmp
+
+def evaluate_main(args) -> int:
+    "`moest3d evaluate`: `evaluate(args.runs, args.ref)`."
+    evaluate(args.runs, getattr(args, "ref", "moest"))
     return 0

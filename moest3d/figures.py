@@ -6,688 +6,26 @@
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import json
-import subprocess
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
-import h5py
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .core import DataError, MoestError, atomic_path, sha256_file
-from .data import decode_strs, list_sections, read_attrs, read_gene_names, read_section
+from .core import MoestError, atomic_path
+from .data import list_sections
 from .dataset import section_table
-from .evaluate import compare, comparison_table, find_runs, load_runs, protocol_line, run_label, to_markdown
-from .metrics import log1p_normalize
+from .drawing import OKABE_ITO, STYLE, TOL_MUTED, palette, save_figure, save_table
+from .evaluate import comparison_table, paired_differences
+from .metrics import LEVELS, nb_coverage, predicted_mean
+from .provenance import add_footer, manifest, table_note
+from .section_figures import fig_3d_expression, fig_expression_maps, fig_gfield, fig_overview, fig_routing
+from .study import ABLATION_LABELS, METHOD_LABELS, Study, display_name, read_log
 
 # %% auto #0
-__all__ = ['METHOD_LABELS', 'ABLATION_LABELS', 'OKABE_ITO', 'TOL_MUTED', 'STYLE', 'LEVELS', 'LOSS_SKIP', 'FIGURES', 'TABLES',
-           'display_name', 'palette', 'run_table', 'read_predictions', 'read_log', 'read_genes', 'Study',
-           'spot_spacing', 'spot_diameter', 'patch_mosaic', 'draw_spots', 'spatial_gradient', 'nb_coverage',
-           'predicted_mean', 'git_commit', 'provenance', 'save_figure', 'fig_overview', 'top_genes',
-           'fig_expression_maps', 'routing_agreement', 'fig_routing', 'descriptor_column', 'sobel_mosaic', 'fig_gfield',
-           'fig_3d_expression', 'coverage_table', 'fig_training', 'table_methods', 'table_ablations', 'render_table',
-           'save_table', 'per_gene_r', 'fig_methods', 'fig_ablations', 'parse_sweep', 'fig_heterogeneity', 'draw',
-           'write_manifest', 'check_folds', 'figures_parser', 'figures_main']
-
-# %% ../nbs/60_figures.ipynb #33b63ab2
-METHOD_LABELS = {"moest": "MoEST+", "moest-original": "3DMoEST (original)", "mean": "training mean",
-                 "ridge": "ridge (HEST probe)", "mlp": "MLP", "knn": "k-NN", "ridge-pos": "ridge + position",
-                 "mlp-pos": "MLP + position", "oracle": "oracle (noiseless truth)"}
-ABLATION_LABELS = {None: "MoEST+ (full)", "no_fourier": "− Fourier features", "no_sobel_routing": "− Sobel routing",
-                   "no_moe": "− MoE (one expert)", "no_grad": "− coupled gradient", "no_msm": "− MSM", "no_context": "− context",
-                   "no_target_head": "− target-space head (NB only)"}
-# colour-blind-safe palettes: Okabe & Ito (2008) for a few classes, Paul Tol's "muted" for experts
-OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
-TOL_MUTED = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499", "#DDDDDD")
-STYLE = {"font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8, "xtick.labelsize": 7, "ytick.labelsize": 7,
-         "legend.fontsize": 7, "figure.dpi": 100, "savefig.dpi": 150, "axes.spines.top": False,
-         "axes.spines.right": False, "pdf.fonttype": 42, "font.family": "DejaVu Sans"}
-
-def display_name(key: str, full: bool = False) -> str:
-    "Reader's name of a run key (`moest`, `ridge`, `moest-no_msm`, `oracle`); `full` names MoEST+ as the ablations' reference."
-    if key == "moest" and full: return ABLATION_LABELS[None]
-    if key in METHOD_LABELS: return METHOD_LABELS[key]
-    return ABLATION_LABELS.get(key[6:], f"− {key[6:]}") if key.startswith("moest-") else key
-
-def palette(n: int) -> list:
-    "`n` colour-blind-safe colours (Okabe–Ito up to 8, then Tol muted up to 10, then tab20)."
-    if n <= len(OKABE_ITO): return list(OKABE_ITO[:n])
-    if n <= len(TOL_MUTED): return list(TOL_MUTED[:n])
-    import matplotlib.pyplot as plt
-    return [plt.get_cmap("tab20")(i % 20) for i in range(n)]
-
-# %% ../nbs/60_figures.ipynb #47c0395f
-def run_table(root) -> pd.DataFrame:
-    "One row per finished run under `root` (see `evaluate.find_runs`): path, method, ablation, fold, folds, key (its name in metrics), label."
-    root = Path(root)
-    if not root.is_dir(): raise MoestError(f"{root}: runs folder not found (run `make figures` or `moest3d train` first)")
-    rows = []
-    for p in find_runs(root):
-        cfg = json.loads((p/"config.json").read_text())
-        abl = cfg.get("ablation") or None
-        rows.append(dict(path=p, method=cfg["method"], ablation=abl, fold=int(cfg["fold"]), folds=int(cfg.get("folds") or 0),
-                         key=run_label(cfg), label=display_name(run_label(cfg))))
-    if not rows: raise MoestError(f"{root}: no finished runs (folders with config.json and metrics.csv)")
-    return pd.DataFrame(rows).sort_values(["key", "fold"], ignore_index=True)
-
-# %% ../nbs/60_figures.ipynb #42f3030a
-def read_predictions(run) -> dict:
-    "A run's `predictions.h5`: {section: {dataset: array}} plus the root datasets (e.g. `theta`) under key ''."
-    path = Path(run)/"predictions.h5"
-    if not path.exists(): raise DataError("no predictions (did the run finish?)", path)
-    out = {"": {}}
-    with h5py.File(path, "r") as f:
-        for k, v in f.items():
-            if isinstance(v, h5py.Group): out[k] = {n: d[()] for n, d in v.items()}
-            else: out[""][k] = v[()]
-    return out
-
-def read_log(run) -> pd.DataFrame:
-    "A run's per-epoch `log.jsonl` as a table (empty when the method has no training loop)."
-    path = Path(run)/"log.jsonl"
-    if not path.exists(): return pd.DataFrame()
-    return pd.DataFrame([json.loads(l) for l in path.read_text().splitlines() if l.strip()])
-
-def read_genes(run) -> dict:
-    "A run's gene panels (`selected`, `heg50`, `hvg50`), chosen on its training sections."
-    return json.loads((Path(run)/"genes.json").read_text())
-
-# %% ../nbs/60_figures.ipynb #370b6d0b
-@dataclass
-class Study:
-    "The inputs of the figures: a folder of runs, the feature H5, and optionally the input H5 (H&E patches) and the truth file."
-    runs: Path
-    data: Path
-    input: Path | None = None
-    truth: Path | None = None
-    _cache: dict = field(default_factory=dict, repr=False)
-
-    def __post_init__(self):
-        self.runs, self.data = Path(self.runs), Path(self.data)
-        self.input = Path(self.input) if self.input else None
-        self.truth = Path(self.truth) if self.truth else None
-        for p in (self.data, self.input, self.truth):
-            if p is not None and not p.exists(): raise DataError("file not found", p)
-
-    @cached_property
-    def table(self) -> pd.DataFrame: return run_table(self.runs)
-    @cached_property
-    def _loaded(self) -> tuple: return load_runs(self.runs)
-    @cached_property
-    def fold_values(self) -> pd.DataFrame:
-        "One value per (method, fold, gene_set, metric) over every run (`evaluate.load_runs`)."
-        return self._loaded[0]
-    @cached_property
-    def protocol(self) -> str:
-        "The runs' protocol in one line (`evaluate.protocol_line`): every figure prints it."
-        return protocol_line(self._loaded[1])
-    @cached_property
-    def comparison(self) -> pd.DataFrame:
-        "mean ± sd over folds (`evaluate.compare`): method, gene_set, metric, mean, sd, n_folds."
-        return compare(self.fold_values)
-    @cached_property
-    def genes(self) -> list[str]: return read_gene_names(self.data)
-    @cached_property
-    def gene_sets(self) -> dict:
-        "Reader's names of the gene sets, with their sizes in the runs (e.g. '250 selected', 'top-50 HEG')."
-        g = read_genes(self.table.path.iloc[0])
-        n = {k: len(g.get(k, [])) for k in ("selected", "heg50", "hvg50")}
-        return {"selected": f"{n['selected']} selected", "heg50": f"top-{n['heg50']} HEG", "hvg50": f"top-{n['hvg50']} HVG"}
-    @cached_property
-    def sections(self) -> list[str]: return list(self.section_info.index)
-    @cached_property
-    def section_info(self) -> pd.DataFrame:
-        "One row per section of the feature H5 (specimen, z_um, …), read from attributes only."
-        return section_table(self.data).set_index("section")
-    @cached_property
-    def z(self) -> dict:
-        "Each section's depth (µm)."
-        return self.section_info.z_um.to_dict()
-
-    def runs_of(self, method="moest", ablation=None) -> pd.DataFrame:
-        "The folds of one method (or ablation), sorted by fold."
-        t = self.table
-        sel = t[(t.method == method) & (t.ablation.isna() if ablation is None else t.ablation == ablation)]
-        if sel.empty: raise MoestError(f"{self.runs}: no runs of method {method!r}" + (f", ablation {ablation!r}" if ablation else ""))
-        return sel.sort_values("fold")
-
-    def run(self, method="moest", fold=None, ablation=None) -> Path:
-        "The run folder of `method` for `fold` (default: its first fold)."
-        r = self.runs_of(method, ablation)
-        if fold is not None: r = r[r.fold == fold]
-        if r.empty: raise MoestError(f"{self.runs}: no {method} run for fold {fold}")
-        return Path(r.path.iloc[0])
-
-    def predictions(self, run) -> dict:
-        "Cached `read_predictions`."
-        key = ("pred", str(run))
-        if key not in self._cache: self._cache[key] = read_predictions(run)
-        return self._cache[key]
-
-    def section(self, name, fields=("coords_3d",)):
-        "Some datasets of one section of the feature H5."
-        return read_section(self.data, name, list(fields))
-
-    def patches(self, name):
-        "The H&E patches of one section (from the input H5), or None without one."
-        if self.input is None: return None
-        with h5py.File(self.input, "r") as f:
-            return f[name]["patches"][()] if name in f and "patches" in f[name] else None
-
-    def labels(self, name):
-        "Per-spot class of one section and the class names: true compartments (truth file) or the input's labels; else None."
-        for path, keys in ((self.truth, ("compartment",)), (self.input, ("label", "labels", "annotation"))):
-            if path is None: continue
-            with h5py.File(path, "r") as f:
-                for k in keys:
-                    if name in f and k in f[name]:
-                        v = f[name][k][()]
-                        names = f.attrs.get(f"{k}_names", f[name][k].attrs.get("names", None))
-                        if v.dtype.kind in "OS":
-                            v = np.array(decode_strs(v))
-                            names, v = np.unique(v, return_inverse=True)
-                        names = decode_strs(names) if names is not None \
-                            else [f"{k} {i}" for i in range(int(v.max()) + 1)]
-                        return v.astype(int), list(names), ("compartment" if k == "compartment" else "label")
-        return None
-
-    def patch_um(self, section: str, patch_px: int):
-        "Physical width (µm) of a section's patches: attr `patch_um`, else `pixel_size_um` × pixels; None if unknown."
-        if self.input is None: return None
-        a = {**read_attrs(self.input), **read_attrs(self.input, section)}
-        if "patch_um" in a: return float(a["patch_um"])
-        return float(a["pixel_size_um"]) * patch_px if "pixel_size_um" in a else None
-
-    def test_sections(self, run) -> list[str]:
-        "The held-out sections a run predicted."
-        return [k for k in self.predictions(run) if k]
-
-    @cached_property
-    def specimen(self) -> dict:
-        "Each section's specimen (attr `specimen`, else `patient`)."
-        return self.section_info.specimen.to_dict()
-
-    def neighbours(self, section: str) -> list[str]:
-        "The sections of `section`'s specimen, in z order."
-        return sorted((s for s in self.sections if self.specimen[s] == self.specimen[section]), key=lambda s: self.z[s])
-
-    def pick_section(self, run) -> str:
-        "A held-out section with training sections on both sides in z in its specimen (an interpolation), else the first held out."
-        test = self.test_sections(run)
-        for s in test:
-            order = self.neighbours(s)
-            i = order.index(s)
-            if 0 < i < len(order) - 1 and order[i - 1] not in test and order[i + 1] not in test: return s
-        return test[0]
-
-    def record(self, name: str, outputs, params: dict, command: str) -> dict:
-        "The provenance record of a figure drawn from this study (hashes of the data files and of every run's outputs)."
-        run_files = [Path(r)/n for r in self.table.path for n in ("config.json", "log.jsonl", "predictions.h5", "metrics.csv")]
-        run_files += sorted(self.runs.rglob("comparison.csv"))
-        return provenance(name, outputs, params, command, data=[self.data, self.input, self.truth], runs=run_files)
-
-# %% ../nbs/60_figures.ipynb #08b75b39
-def spot_spacing(xy) -> float:
-    "Median distance (µm) from each spot to its nearest neighbour."
-    from scipy.spatial import cKDTree
-    xy = np.asarray(xy, float)[:, :2]
-    if len(xy) < 2: return 1.0
-    d, _ = cKDTree(xy).query(xy, 2)
-    return float(np.median(d[:, 1])) or 1.0
-
-def spot_diameter(attrs: dict, xy) -> float:
-    "Spot diameter in µm: the section's `spot_diameter_um` attribute, else the spot spacing (spots tile the plane)."
-    for k in ("spot_diameter_um", "spot_size_um"):
-        if k in attrs: return float(attrs[k])
-    return spot_spacing(xy)
-
-# %% ../nbs/60_figures.ipynb #ba52f05f
-def _shrink(patches, px: int) -> np.ndarray:
-    "Patches (N, P, P, 3) resized to (N, px, px, 3): block means when P is a multiple of px, else nearest pixels."
-    n, p = patches.shape[:2]
-    if px >= p: return patches
-    if p % px == 0: return patches.reshape(n, px, p // px, px, p // px, 3).mean((2, 4)).astype(np.uint8)
-    idx = ((np.arange(px) + 0.5) * p / px).astype(int)
-    return patches[:, idx][:, :, idx]
-
-def patch_mosaic(xy, patches, spacing=None, px: int = 16, max_px: int = 1600):
-    "Tile each spot's patch over a spacing × spacing square at its (x, y): an RGB image and its imshow extent in µm (y down)."
-    xy = np.asarray(xy, float)[:, :2]
-    s = float(spacing or spot_spacing(xy))
-    lo, hi = xy.min(0) - s / 2, xy.max(0) + s / 2
-    px = int(max(2, min(px, patches.shape[1], max_px * s / max(hi - lo))))
-    scale = px / s
-    w, h = np.ceil((hi - lo) * scale).astype(int) + 1
-    canvas = np.full((h, w, 3), 255, np.uint8)
-    tl = np.clip(np.floor((xy - s / 2 - lo) * scale).astype(int), 0, [w - px, h - px])
-    for (c, r), p in zip(tl, _shrink(patches, px)): canvas[r:r + px, c:c + px] = p
-    return canvas, (lo[0], lo[0] + w / scale, lo[1] + h / scale, lo[1])
-
-# %% ../nbs/60_figures.ipynb #8f13e2f8
-def draw_spots(ax, xy, values=None, diameter=None, colors=None, cmap="viridis", vmin=None, vmax=None,
-               background=None, alpha=1.0, title=None, labels=True):
-    "Spots as discs of their true diameter (µm) on `ax`, coloured by `values` (a colour scale) or `colors`; returns the collection."
-    from matplotlib.collections import EllipseCollection
-    xy = np.asarray(xy, float)[:, :2]
-    d = float(diameter or spot_spacing(xy))
-    if background is not None: ax.imshow(background[0], extent=background[1], interpolation="antialiased", alpha=0.45, zorder=0)
-    coll = EllipseCollection(d, d, 0.0, units="xy", offsets=xy, offset_transform=ax.transData, alpha=alpha,
-                             linewidths=0, zorder=1)
-    if colors is not None: coll.set_facecolor(colors)
-    else:
-        coll.set_array(np.asarray(values, float)); coll.set_cmap(cmap); coll.set_clim(vmin, vmax)
-    coll.set_rasterized(True)
-    ax.add_collection(coll)
-    lo, hi = xy.min(0) - d, xy.max(0) + d
-    ax.set_xlim(lo[0], hi[0]); ax.set_ylim(hi[1], lo[1]); ax.set_aspect("equal")
-    if labels: ax.set_xlabel("x (µm)"); ax.set_ylabel("y (µm)")
-    if title: ax.set_title(title)
-    return coll
-
-# %% ../nbs/60_figures.ipynb #5fe5eb14
-def spatial_gradient(xy, values, k: int = 8) -> np.ndarray:
-    "Least-squares gradient (per µm) of a scalar field at each spot from its `k` nearest neighbours in the plane: (N, 2)."
-    from scipy.spatial import cKDTree
-    xy, v = np.asarray(xy, float)[:, :2], np.asarray(values, float)
-    k = min(k, len(xy) - 1)
-    _, idx = cKDTree(xy).query(xy, k + 1)
-    d, dv = xy[idx[:, 1:]] - xy[:, None], v[idx[:, 1:]] - v[:, None]
-    ata = np.einsum("nki,nkj->nij", d, d) + 1e-9 * np.eye(2)
-    return np.linalg.solve(ata, np.einsum("nki,nk->ni", d, dv)[..., None])[..., 0]
-
-# %% ../nbs/60_figures.ipynb #5cae671f
-LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
-
-def nb_coverage(counts, mu, theta, levels=LEVELS) -> np.ndarray:
-    "Observed fraction of counts inside the central NB(μ, θ) interval of each nominal `level` (θ per gene, broadcast)."
-    from scipy.stats import nbinom
-    y = np.asarray(counts, float).ravel()
-    mu, theta = np.broadcast_arrays(np.asarray(mu, float), np.asarray(theta, float))
-    mu, theta = np.maximum(mu.ravel(), 1e-8), theta.ravel()
-    p = theta / (theta + mu)
-    out = []
-    for q in levels:
-        lo, hi = nbinom.ppf((1 - q) / 2, theta, p), nbinom.ppf((1 + q) / 2, theta, p)
-        out.append(float(((y >= lo) & (y <= hi)).mean()))
-    return np.array(out)
-
-# %% ../nbs/60_figures.ipynb #2c6423fd
-def predicted_mean(pred, pred_log_lib, target: float = 1e4) -> np.ndarray:
-    "NB mean μ = exp(predicted log library) · ρ, with ρ recovered from pred = log1p(target · ρ): the test library size is never used."
-    rho = np.expm1(np.asarray(pred, np.float64)) / target
-    return np.exp(np.asarray(pred_log_lib, np.float64))[:, None] * np.clip(rho, 0, None)
-
-# %% ../nbs/60_figures.ipynb #7e20c49c
-def git_commit(cwd=".") -> str:
-    "The current git commit (with `+dirty` when tracked files other than the figures themselves changed), or 'unknown' outside a repository."
-    try:
-        run = lambda *a: subprocess.run(["git", *a], cwd=cwd, capture_output=True, text=True, timeout=10)
-        head = run("rev-parse", "HEAD")
-        if head.returncode: return "unknown"
-        dirty = run("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)figures").stdout.strip()
-        return head.stdout.strip() + ("+dirty" if dirty else "")
-    except (OSError, subprocess.SubprocessError): return "unknown"
-
-def _digest(paths) -> str:
-    "One SHA-256 over the SHA-256 of each existing file (names included)."
-    import hashlib
-    h = hashlib.sha256()
-    for p in sorted(map(str, paths)):
-        if Path(p).exists(): h.update(f"{p} {sha256_file(p)}\n".encode())
-    return h.hexdigest()
-
-def provenance(name: str, outputs, params: dict, command: str, data=(), runs=()) -> dict:
-    "The record of one figure or table: outputs, command, parameters, SHA-256 of each data file and of the runs, git commit, date."
-    return dict(name=name, outputs=[Path(o).name for o in outputs], command=command, parameters=params,
-                data={str(p): sha256_file(p) for p in data if p is not None and Path(p).exists()},
-                runs_sha256=_digest(runs), n_run_files=sum(Path(p).exists() for p in runs),
-                git_commit=git_commit(), date=_dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-                moest3d=__version__)
-
-# %% ../nbs/60_figures.ipynb #1ce48dda
-def save_figure(fig, out, name: str) -> list[Path]:
-    "Save `fig` as `out/name.png` and `out/name.pdf`, atomically, and close it."
-    import matplotlib.pyplot as plt
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for ext in ("png", "pdf"):
-        meta = {"CreationDate": None} if ext == "pdf" else None  # no timestamp: the same figure gives the same PDF
-        with atomic_path(out/f"{name}.{ext}") as tmp_path: fig.savefig(tmp_path, format=ext, bbox_inches="tight", metadata=meta)
-        paths.append(out/f"{name}.{ext}")
-    plt.close(fig)
-    return paths
-
-# %% ../nbs/60_figures.ipynb #a2c8cc46
-def _background(study: Study, section: str, xy, px: int = 16):
-    "The H&E patch mosaic of a section as (image, extent), each patch at its physical width, or None without patches."
-    p = study.patches(section)
-    return None if p is None else patch_mosaic(xy, p, spacing=study.patch_um(section, p.shape[1]), px=px)
-
-def _subsample(n: int, max_n: int, seed: int = 0) -> np.ndarray:
-    "Sorted indices of at most `max_n` of `n` items (all when n ≤ max_n)."
-    if n <= max_n: return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, max_n, replace=False))
-
-def _fold_of(study: Study, method="moest") -> dict:
-    "Which fold holds out each section (from the runs of `method`, else of any method)."
-    t = study.table
-    runs = t[(t.method == method) & t.ablation.isna()]
-    if runs.empty: runs = t
-    return {s: int(r.fold) for r in runs.itertuples() for s in study.test_sections(r.path)}
-
-def _legend_classes(ax, names, colours, title=None, **kw):
-    from matplotlib.lines import Line2D
-    h = [Line2D([], [], ls="", marker="o", ms=6, mfc=c, mec="none", label=n) for n, c in zip(names, colours)]
-    return ax.legend(handles=h, title=title, frameon=False, **kw)
-
-def _thumbnails(study: Study, max_rows: int = 3, max_cols: int = 4) -> list[list[str]]:
-    "Sections to show as H&E thumbnails: one row per specimen (at most `max_rows`), evenly spaced in z (at most `max_cols`)."
-    specs = list(dict.fromkeys(study.specimen[s] for s in sorted(study.sections, key=lambda s: (study.specimen[s], study.z[s]))))
-    rows = []
-    for sp in specs[:max_rows]:
-        secs = study.neighbours(next(s for s in study.sections if study.specimen[s] == sp))
-        pick = np.unique(np.linspace(0, len(secs) - 1, min(max_cols, len(secs))).round().astype(int))
-        rows.append([secs[i] for i in pick])
-    return rows
-
-def fig_overview(study: Study, max_points: int = 30000):
-    "Sections stacked in 3D coloured by compartment (or label, or library size), beside H&E mosaics (one row per specimen)."
-    import matplotlib.pyplot as plt
-    from matplotlib.gridspec import GridSpec
-    secs = sorted(study.sections, key=lambda s: (study.specimen[s], study.z[s]))
-    rows = _thumbnails(study)
-    fold = _fold_of(study)
-    nrow, ncol = len(rows), max(len(r) for r in rows)
-    fig = plt.figure(figsize=(6.5 + 2.3 * ncol, max(5.0, 2.6 * nrow)))
-    gs = GridSpec(nrow, ncol + 3, figure=fig, wspace=0.4, hspace=0.5)
-    ax3 = fig.add_subplot(gs[:, :3], projection="3d")
-    per = max(1, max_points // max(1, len(secs)))
-    xyz, cls, lib = [], [], []
-    lab = study.labels(secs[0])
-    for s in secs:
-        sec = study.section(s, ("coords_3d", "expression"))
-        idx = _subsample(sec.n_spots, per)
-        xyz.append(sec["coords_3d"][idx]); lib.append(np.log10(sec["expression"][idx].sum(1) + 1))
-        if lab is not None: cls.append(study.labels(s)[0][idx])
-    xyz = np.concatenate(xyz)
-    size = float(np.clip(9000 / len(xyz), 0.5, 10))
-    if lab is not None:
-        names, kind = lab[1], lab[2]
-        cls = np.concatenate(cls); cols = np.array(palette(max(len(names), int(cls.max()) + 1)))
-        ax3.scatter(*xyz.T, c=cols[cls], s=size, linewidths=0, depthshade=False, rasterized=True)
-        _legend_classes(ax3, names, cols, loc="upper center", bbox_to_anchor=(0.5, 0.97), ncol=min(5, len(names)),
-                        columnspacing=0.8, handletextpad=0.1)
-        colour = "true compartment" if kind == "compartment" else "label"
-    else:
-        sc = ax3.scatter(*xyz.T, c=np.concatenate(lib), s=size, linewidths=0, depthshade=False, cmap="viridis", rasterized=True)
-        fig.colorbar(sc, ax=ax3, shrink=0.5, pad=0.1, label="log10 counts per spot")
-        colour = "counts per spot"
-    ax3.set_xlabel("x (µm)"); ax3.set_ylabel("y (µm)"); ax3.set_zlabel("z (µm)")
-    ax3.set_ylim(xyz[:, 1].max(), xyz[:, 1].min())
-    ax3.set_box_aspect((1, 1, 0.9)); ax3.view_init(elev=22, azim=-60)
-    n_spots = int(study.section_info.n_spots.loc[secs].sum())
-    ax3.set_title(f"{len(secs)} sections, {n_spots:,} spots, {len(study.genes):,} genes · colour: {colour}", pad=0)
-    for i, row in enumerate(rows):
-        for j, s in enumerate(row):
-            ax = fig.add_subplot(gs[i, 3 + j])
-            xy = study.section(s)["coords_3d"][:, :2]
-            bg = _background(study, s, xy, px=12)
-            if bg is not None: ax.imshow(bg[0], extent=bg[1], interpolation="antialiased")
-            else: draw_spots(ax, xy, np.log10(study.section(s, ("expression",))["expression"].sum(1) + 1), labels=False)
-            held = f" · test fold {fold[s]}" if s in fold else ""
-            ax.set_title(f"{s} · z = {study.z[s]:g} µm{held}", fontsize=7)
-            ax.set_xlabel("x (µm)", fontsize=6); ax.set_ylabel("y (µm)", fontsize=6); ax.tick_params(labelsize=5)
-    fig.suptitle("Figure 1 · the serial sections in 3D and their H&E" + (" (patch mosaic)" if study.input else ""), y=0.99)
-    return fig
-
-# %% ../nbs/60_figures.ipynb #907a2292
-def _panel_genes(run) -> list[str]:
-    "The genes of a run's prediction columns (its `selected` panel)."
-    return list(read_genes(run)["selected"])
-
-def top_genes(pred: dict, genes: list[str], n: int = 4) -> list[str]:
-    "The `n` genes best predicted (highest Pearson r) on one section's predictions."
-    from moest3d.metrics import pearson_per_gene
-    r = np.nan_to_num(pearson_per_gene(pred["target"], pred["pred"]), nan=-2)
-    return [genes[i] for i in np.argsort(-r, kind="stable")[:n]]
-
-def fig_expression_maps(study: Study, method: str = "moest", fold=None, section=None, genes=None, n_genes: int = 3):
-    "Observed vs predicted log-expression of the best-predicted genes on a held-out section, spots at true size over the H&E, one colour scale per gene."
-    import matplotlib.pyplot as plt
-    from moest3d.metrics import pearson_per_gene
-    run = study.run(method, fold)
-    section = section or study.pick_section(run)
-    pred = study.predictions(run)[section]
-    panel = _panel_genes(run)
-    genes = list(genes or top_genes(pred, panel, n_genes))
-    xy = pred["coords_3d"][:, :2]
-    d = spot_diameter(read_attrs(study.data, section), xy)
-    bg = _background(study, section, xy, px=8)  # a faint, light background keeps the file small
-    cols = [("target", "observed"), ("pred", "predicted")]
-    if "oracle" in pred: cols.append(("oracle", "noiseless truth"))
-    fig, axes = plt.subplots(len(genes), len(cols), figsize=(2.6 * len(cols) + 0.8, 2.4 * len(genes)), squeeze=False,
-                             sharex=True, sharey=True, layout="constrained")
-    for i, gname in enumerate(genes):
-        j = panel.index(gname)
-        vals = [pred[k][:, j] for k, _ in cols]
-        lo, hi = np.percentile(np.concatenate(vals), [1, 99])
-        r = pearson_per_gene(pred["target"][:, [j]], pred["pred"][:, [j]])[0]
-        for c, ((k, name), v) in enumerate(zip(cols, vals)):
-            ax = axes[i, c]
-            coll = draw_spots(ax, xy, v, d, cmap="viridis", vmin=lo, vmax=max(hi, lo + 1e-6), background=bg, labels=False)
-            ax.set_title(f"{gname} · {name}" + (f" · r = {r:.2f}" if k == "pred" else ""))
-            if i == len(genes) - 1: ax.set_xlabel("x (µm)")
-            if c == 0: ax.set_ylabel("y (µm)")
-        fig.colorbar(coll, ax=axes[i, :], shrink=0.9, label=f"{gname}: log1p(counts per 10⁴)")
-    fold = int(json.loads((run/"config.json").read_text())["fold"])
-    fig.suptitle(f"Figure 2 · held-out section {section} (fold {fold}): observed expression, {display_name(method)}'s prediction"
-                 + (" and the simulator's noiseless truth" if "oracle" in pred else ""))
-    return fig
-
-# %% ../nbs/60_figures.ipynb #a3b534e1
-def routing_agreement(experts, classes) -> tuple[float, pd.DataFrame]:
-    "Adjusted Rand index between arg-max experts and classes, and the share of each class routed to each expert."
-    from sklearn.metrics import adjusted_rand_score
-    tab = pd.crosstab(pd.Series(np.asarray(classes), name="class"), pd.Series(np.asarray(experts), name="expert"), normalize="index")
-    return float(adjusted_rand_score(classes, experts)), tab
-
-# %% ../nbs/60_figures.ipynb #db8e25e2
-def _all_test(study: Study, method: str):
-    "(fold, section, predictions) of every held-out section of every fold of `method`."
-    return [(int(r.fold), s, study.predictions(r.path)[s]) for r in study.runs_of(method).itertuples() for s in study.test_sections(r.path)]
-
-def fig_routing(study: Study, method: str = "moest", fold=None, section=None):
-    "Arg-max expert per spot on a held-out section beside the H&E and the true compartments (or labels); their agreement (ARI); expert use."
-    import matplotlib.pyplot as plt
-    run = study.run(method, fold)
-    section = section or study.pick_section(run)
-    pred = study.predictions(run)[section]
-    if "gates" not in pred: raise MoestError(f"{run}: predictions have no gates (method {method} has no experts)")
-    gates = pred["gates"]
-    expert, E = gates.argmax(1), gates.shape[1]
-    xy = pred["coords_3d"][:, :2]
-    d = spot_diameter(read_attrs(study.data, section), xy)
-    bg = _background(study, section, xy)
-    lab = study.labels(section)
-    ecol = np.array(palette(E) if E > len(TOL_MUTED) - 1 else TOL_MUTED[:E])
-    fig, axes = plt.subplots(2, 3, figsize=(11, 7.4), layout="constrained")
-    fig.get_layout_engine().set(wspace=0.06, hspace=0.08)
-    (a_he, a_exp, a_lab), (a_ent, a_tab, a_use) = axes
-    if bg is not None:
-        a_he.imshow(bg[0], extent=bg[1], interpolation="antialiased")
-        a_he.set(title=f"H&E · held-out section {section}", xlabel="x (µm)", ylabel="y (µm)")
-    else: a_he.set_axis_off()
-    draw_spots(a_exp, xy, diameter=d, colors=ecol[expert], title=f"arg-max expert ({E} experts)")
-    used = np.unique(expert)
-    _legend_classes(a_exp, [f"expert {e}" for e in used], ecol[used], loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ent = -(gates * np.log(np.clip(gates, 1e-12, None))).sum(1) / np.log(E)
-    coll = draw_spots(a_ent, xy, ent, d, cmap="cividis", vmin=0, vmax=1, title="routing uncertainty")
-    fig.colorbar(coll, ax=a_ent, shrink=0.8, label="gate entropy / log E")
-    if lab is not None:
-        cls, names, kind = lab
-        ccol = np.array(palette(len(names)))
-        draw_spots(a_lab, xy, diameter=d, colors=ccol[cls], title="true compartment" if kind == "compartment" else "label")
-        _legend_classes(a_lab, [names[c] for c in np.unique(cls)], ccol[np.unique(cls)], loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        ari, tab = routing_agreement(expert, cls)
-        aris = [routing_agreement(p["gates"].argmax(1), study.labels(s)[0])[0] for _, s, p in _all_test(study, method) if "gates" in p]
-        im = a_tab.imshow(tab.values, cmap="Blues", vmin=0, vmax=1, aspect="auto")
-        a_tab.set_xticks(range(tab.shape[1]), [str(e) for e in tab.columns])
-        a_tab.set_yticks(range(tab.shape[0]), [names[c] for c in tab.index])
-        a_tab.set(xlabel="arg-max expert", ylabel=kind,
-                  title=f"routing vs {kind}: ARI {ari:.2f} here,\n{np.mean(aris):.2f} ± {np.std(aris, ddof=1) if len(aris) > 1 else 0:.2f} over {len(aris)} held-out sections")
-        fig.colorbar(im, ax=a_tab, shrink=0.8, label=f"share of the {kind}'s spots")
-    else:
-        a_lab.set_axis_off(); a_tab.set_axis_off()
-    share = np.array([np.bincount(p["gates"].argmax(1), minlength=E) / len(p["gates"]) for _, _, p in _all_test(study, method) if "gates" in p])
-    a_use.bar(np.arange(E), share.mean(0), yerr=share.std(0), color=ecol, capsize=2, error_kw=dict(lw=0.8))
-    a_use.axhline(1 / E, color="grey", ls=":", lw=0.8, label="uniform")
-    a_use.set(xticks=range(E), xlabel="expert", ylabel="share of spots (arg-max)",
-              title=f"expert use over {len(share)} held-out sections (mean ± sd)")
-    a_use.legend(frameon=False)
-    fig.suptitle(f"Figure 3 · expert routing of {display_name(method)}")
-    return fig
-
-# %% ../nbs/60_figures.ipynb #26d79515
-def descriptor_column(study: Study, section: str, name: str = "boundary"):
-    "One named column of a section's morphology descriptor (attr `columns`), or None."
-    sec = read_section(study.data, section, ["morph_descriptor"])
-    cols = sec.attrs.get("morph_descriptor.columns")
-    if cols is None or name not in list(cols): return None
-    return sec["morph_descriptor"][:, list(cols).index(name)]
-
-def sobel_mosaic(study: Study, section: str, xy):
-    "The section's Sobel gradient maps tiled at the spots (like the H&E mosaic), or None."
-    with h5py.File(study.data, "r") as f:
-        if "sobel_gradients" not in f[section]: return None
-        m = f[section]["sobel_gradients"][()]
-    m = m / (np.percentile(m, 99) or 1)
-    grey = (255 * (1 - np.clip(m, 0, 1))).astype(np.uint8)
-    return patch_mosaic(xy, np.repeat(grey[..., None], 3, -1), px=min(16, m.shape[1]))
-
-# %% ../nbs/60_figures.ipynb #da7841f2
-def _quantile_bins(x, n: int = 5):
-    "Bin index of each value into (at most) `n` quantile bins, and a label per bin; few distinct values get one bin each."
-    u = np.unique(x)
-    if len(u) <= n: return np.searchsorted(u, x), [f"{v:.2g}" for v in u]
-    edges = np.unique(np.quantile(x, np.linspace(0, 1, n + 1)))
-    which = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
-    return which, [f"{edges[k]:.2g}–{edges[k + 1]:.2g}" for k in range(len(edges) - 1)]
-
-# %% ../nbs/60_figures.ipynb #fd9a5b05
-def fig_gfield(study: Study, method: str = "moest", fold=None, section=None, max_arrows: int = 150):
-    "The field g on a held-out section with its spatial gradient (arrows), the arrows over the Sobel gradient maps, and |∇g| against boundary strength."
-    import matplotlib.pyplot as plt
-    run = study.run(method, fold)
-    section = section or study.pick_section(run)
-    pred = study.predictions(run)[section]
-    if "g" not in pred: raise MoestError(f"{run}: predictions have no functional state g (method {method})")
-    g, xy = pred["g"].astype(float), pred["coords_3d"][:, :2]
-    d = spot_diameter(read_attrs(study.data, section), xy)
-    grad = spatial_gradient(xy, g)
-    mag = np.linalg.norm(grad, axis=1) * 1000  # per mm
-    b = descriptor_column(study, section, "boundary")
-    if b is None: b = descriptor_column(study, section, "sobel_mean")
-    sob = sobel_mosaic(study, section, xy)
-    steep = np.flatnonzero(mag >= np.percentile(mag, 60))
-    arrows = steep[_subsample(len(steep), max_arrows)]
-    fig, axes = plt.subplots(1, 3, figsize=(12.5, 4.0), layout="constrained", gridspec_kw=dict(width_ratios=[1, 1, 0.8]))
-    fig.get_layout_engine().set(wspace=0.06)
-    def quiver(ax, colour):
-        ax.quiver(*xy[arrows].T, *grad[arrows].T, color=colour, angles="xy", pivot="mid", width=0.005, zorder=3)
-    ax = axes[0]
-    coll = draw_spots(ax, xy, g, d, cmap="viridis", background=_background(study, section, xy),
-                      title=f"g on held-out section {section}\narrows: ∇g where steepest (length ∝ |∇g|)")
-    fig.colorbar(coll, ax=ax, shrink=0.8, label="functional state g")
-    quiver(ax, "black")
-    ax = axes[1]
-    if sob is not None:
-        ax.imshow(sob[0], extent=sob[1], interpolation="antialiased")
-        ax.set_xlim(*axes[0].get_xlim()); ax.set_ylim(*axes[0].get_ylim()); ax.set_aspect("equal")
-    quiver(ax, OKABE_ITO[5])
-    ax.set(title="Sobel gradient maps (dark = strong edges)\nand the same arrows", xlabel="x (µm)", ylabel="y (µm)")
-    ax = axes[2]
-    if b is not None:
-        which, ticks = _quantile_bins(b)
-        ax.boxplot([mag[which == k] for k in range(len(ticks))], showfliers=False, widths=0.6, medianprops=dict(color="black"))
-        ax.set_xticks(range(1, len(ticks) + 1), ticks, rotation=30)
-        from scipy.stats import spearmanr
-        ax.set_title(f"|∇g| by Sobel boundary strength\nSpearman ρ = {spearmanr(b, mag)[0]:.2f} over {len(b)} spots")
-        ax.set_xlabel("Sobel boundary strength of the spot (quantile bin)"); ax.set_ylabel("|∇g| (per mm)")
-    else: ax.set_axis_off()
-    fig.suptitle(f"Figure 4 · the functional state g of {display_name(method)}, its spatial gradient and the morphological (Sobel) boundaries")
-    return fig
-
-# %% ../nbs/60_figures.ipynb #1e0baea7
-def _common_gene(study: Study, method: str, gene=None) -> str:
-    "`gene`, else the gene in every fold's panel with the highest mean Pearson r over the folds' test sections."
-    runs = study.runs_of(method)
-    panels = [set(_panel_genes(p)) for p in runs.path]
-    common = set.intersection(*panels)
-    if gene is not None:
-        if gene not in common: raise MoestError(f"gene {gene!r} is not in the panel of every fold of {method}")
-        return gene
-    m = pd.concat([pd.read_csv(Path(p)/"metrics.csv") for p in runs.path])
-    m = m[(m.metric == "pearson") & (m.gene_set == "selected") & m.gene.isin(common)]
-    return str(m.groupby("gene").value.mean().idxmax())
-
-def fig_3d_expression(study: Study, method: str = "moest", gene=None, max_points: int = 40000):
-    "One gene across the stacked sections in 3D: each section predicted by the fold that held it out; and one fold with its held-out section between observed training sections."
-    import matplotlib.pyplot as plt
-    gene = _common_gene(study, method, gene)
-    runs = study.runs_of(method)
-    secs = sorted(study.sections, key=lambda s: study.z[s])
-    per = max(1, max_points // max(1, len(secs)))
-    oof = {}  # out-of-fold prediction of every section
-    for p in runs.path:
-        panel = _panel_genes(p)
-        for s in study.test_sections(p): oof[s] = study.predictions(p)[s]["pred"][:, panel.index(gene)], study.predictions(p)[s]["coords_3d"]
-    run = study.run(method, int(runs.fold.iloc[0]))
-    held = study.pick_section(run)
-    order = study.neighbours(held)
-    i = order.index(held)
-    near = order[max(0, i - 2):i + 3]
-    panel = _panel_genes(run)
-    observed = {}
-    for s in near:
-        if s == held: continue
-        sec = study.section(s, ("coords_3d", "expression"))
-        y = log1p_normalize(sec["expression"][:, [study.genes.index(g) for g in panel]])
-        observed[s] = y[:, panel.index(gene)], sec["coords_3d"]
-    allv = np.concatenate([v for v, _ in oof.values()] + [v for v, _ in observed.values()])
-    lo, hi = np.percentile(allv, [1, 99])
-    fig = plt.figure(figsize=(12, 5.4))
-    axes = [fig.add_axes(r, projection="3d") for r in ([0.0, 0.02, 0.43, 0.86], [0.47, 0.02, 0.43, 0.86])]
-    def scatter(ax, v, xyz, **kw):
-        idx = _subsample(len(v), per)
-        return ax.scatter(*xyz[idx].T, c=v[idx], cmap="viridis", vmin=lo, vmax=hi, s=kw.pop("s", 3), linewidths=0,
-                          depthshade=False, rasterized=True, **kw)
-    for s in secs:
-        if s in oof: sc = scatter(axes[0], *oof[s])
-    missing = [s for s in secs if s not in oof]
-    axes[0].set_title(f"{gene}: out-of-fold prediction of each section ({len(oof)} of {len(secs)})"
-                      + (f"\nnot held out in any fold: {', '.join(missing)}" if missing else ""))
-    for s, (v, xyz) in observed.items(): scatter(axes[1], v, xyz, alpha=0.6)
-    v, xyz = study.predictions(run)[held]["pred"][:, panel.index(gene)], study.predictions(run)[held]["coords_3d"]
-    scatter(axes[1], v, xyz, s=8)
-    axes[1].set_title(f"fold {int(runs.fold.iloc[0])}: held-out {held} (predicted, large dots)\nbetween training sections (observed)")
-    zs = [study.z[s] for s in secs]
-    for ax, shown in ((axes[0], secs), (axes[1], near)):
-        ax.set_xlabel("x (µm)"); ax.set_ylabel("y (µm)"); ax.set_zlabel("section · z (µm)", labelpad=30)
-        ax.set_zlim(min(zs), max(zs))
-        byz = {}
-        for s in shown: byz.setdefault(study.z[s], []).append(s + (" held out" if ax is axes[1] and s == held else ""))
-        if len(byz) <= 12:
-            ticks = [f"{', '.join(v) if len(v) <= 3 else f'{len(v)} sections'} · z = {z:g} µm" for z, v in byz.items()]
-            ax.set_zticks(list(byz), ticks, ha="left"); ax.set_zlabel("")
-        ax.tick_params(axis="z", pad=2); ax.invert_yaxis(); ax.set_box_aspect((1, 1, 0.9)); ax.view_init(elev=20, azim=-60)
-    fig.colorbar(sc, cax=fig.add_axes([0.98, 0.22, 0.012, 0.5]), label=f"{gene}: log1p(counts per 10⁴)")
-    fig.suptitle(f"Figure 7 · {display_name(method)} predictions of {gene} across the stacked sections")
-    return fig
+__all__ = ['LOSS_SKIP', 'FIGURES', 'TABLES', 'coverage_table', 'fig_training', 'table_methods', 'table_ablations', 'fig_methods',
+           'fig_ablations', 'parse_sweep', 'fig_heterogeneity', 'draw', 'write_manifest', 'check_folds',
+           'figures_parser', 'draw_figures', 'figures_main']
 
 # %% ../nbs/60_figures.ipynb #9b3c3d67
 LOSS_SKIP = ("epoch", "lr", "time", "seconds", "step", "best")
@@ -699,7 +37,7 @@ def coverage_table(study: Study, method: str = "moest", levels=LEVELS) -> pd.Dat
         pr = study.predictions(p)
         theta = pr[""].get("theta")
         if theta is None: raise MoestError(f"{p}: predictions have no theta (NB dispersion)")
-        panel = _panel_genes(p)
+        panel = study.panel(p)
         gidx = [study.genes.index(g) for g in panel]
         fold = int(json.loads((Path(p)/"config.json").read_text())["fold"])
         for s in study.test_sections(p):
@@ -778,74 +116,35 @@ def table_methods(study: Study) -> tuple[pd.DataFrame, pd.DataFrame]:
     return tab, cmp.assign(label=cmp.method.map(display_name))
 
 def table_ablations(study: Study) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "The ablations of MoEST+: r over the three gene sets and the change against the full model, paired by fold."
+    "The ablations of MoEST+: r over the three gene sets and the change against the full model, paired by fold (`evaluate.paired_differences`)."
     keys = _keys(study, True)
     if len(keys) < 2: raise MoestError(f"{study.runs}: no ablation runs (make figures ABLATIONS=...)")
     fv = study.fold_values
     fv = fv[fv.method.isin(keys) & (fv.metric == "pearson")]
-    full = fv[fv.method == "moest"].set_index(["fold", "gene_set"]).value
+    paired = {gs: paired_differences(fv, "moest", gene_set=gs).set_index("method") for gs in study.gene_sets
+              if ((fv.method == "moest") & (fv.gene_set == gs)).any()}
     rows, tidy = [], []
     for k in keys:
         v = fv[fv.method == k].set_index(["fold", "gene_set"]).value
         row = {"variant": display_name(k, full=True)}
         for gs, name in study.gene_sets.items():
             x = v.xs(gs, level="gene_set") if gs in v.index.get_level_values(1) else pd.Series(dtype=float)
-            d = (v - full).dropna()
-            d = d.xs(gs, level="gene_set") if gs in d.index.get_level_values(1) else pd.Series(dtype=float)
-            row[f"r ({name})"] = _pm(x)
-            if gs == "selected": row[f"Δr vs full ({name})"] = "—" if k == "moest" else _pm(d, signed=True)
+            p = paired[gs].loc[k] if gs in paired and k in paired[gs].index else dict(diff=np.nan, sd=np.nan, n_folds=0)
+            row[f"r ({name})"] = _pm(np.mean(x) if len(x) else np.nan, _sd(x))
+            if gs == "selected": row[f"Δr vs full ({name})"] = "—" if k == "moest" else _pm(p["diff"], p["sd"], signed=True)
             tidy += [dict(method=k, label=row["variant"], gene_set=gs, metric="pearson", mean=x.mean(), sd=_sd(x), n_folds=len(x)),
-                     dict(method=k, label=row["variant"], gene_set=gs, metric="delta_pearson_vs_full", mean=d.mean(), sd=_sd(d), n_folds=len(d))]
+                     dict(method=k, label=row["variant"], gene_set=gs, metric="delta_pearson_vs_full", mean=p["diff"], sd=p["sd"],
+                          n_folds=int(p["n_folds"]))]
         row["folds"] = int(len(v.xs("selected", level="gene_set"))) if "selected" in v.index.get_level_values(1) else 0
         rows.append(row)
     return pd.DataFrame(rows), pd.DataFrame(tidy)
 
 def _sd(x) -> float: return float(np.std(x, ddof=1)) if len(x) > 1 else (0.0 if len(x) else np.nan)
 
-def _pm(x, signed: bool = False) -> str:
-    "mean ± sd (ddof 1) of a series as text, '—' when empty."
-    if len(x) == 0 or not np.isfinite(np.mean(x)): return "—"
-    return f"{np.mean(x):{'+' if signed else ''}.3f} ± {_sd(x):.3f}"
-
-# %% ../nbs/60_figures.ipynb #adcef3db
-def render_table(tab: pd.DataFrame, title: str, note: str = ""):
-    "A table as a figure: header shaded, the best value of each r column in bold."
-    import matplotlib.pyplot as plt
-    cols = list(tab.columns)
-    w = [max(len(str(c)), *(len(str(v)) for v in tab[c])) + 4 for c in cols]
-    fig, ax = plt.subplots(figsize=(min(18, 0.068 * sum(w)), 0.26 * (len(tab) + 1) + 0.45))
-    ax.set_axis_off()
-    t = ax.table(cellText=tab.astype(str).values, colLabels=cols, cellLoc="center", colWidths=[x / sum(w) for x in w],
-                 bbox=[0, 0, 1, 1])
-    t.auto_set_font_size(False); t.set_fontsize(7.5)
-    for (r, c), cell in t.get_celld().items():
-        cell.set_edgecolor("#BBBBBB"); cell.set_linewidth(0.5)
-        if r == 0: cell.set_facecolor("#E8ECF2"); cell.set_text_props(weight="bold")
-    for c, name in enumerate(cols):
-        if not str(name).startswith("r ("): continue
-        vals = [float(str(v).split(" ")[0]) if str(v)[:1] in "-0123456789" else -np.inf for v in tab[name]]
-        rows = [i for i in range(len(vals)) if "oracle" not in str(tab.iloc[i, 0])]
-        if rows: t[(1 + max(rows, key=lambda i: vals[i]), c)].set_text_props(weight="bold")
-    ax.set_title(title, fontsize=9, pad=4)
-    if note: fig.text(0.5, 0.01, note, ha="center", va="bottom", fontsize=6.5, color="dimgrey")
-    return fig
-
-def save_table(tab: pd.DataFrame, numbers: pd.DataFrame, out, name: str, title: str, note: str = "") -> list[Path]:
-    "Write `out/name.csv` (the numbers), `.md` (title, table, note) and `.png`/`.pdf` (rendered)."
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out/f"{name}.csv") as tmp_path: numbers.to_csv(tmp_path, index=False)
-    with atomic_path(out/f"{name}.md") as tmp_path: tmp_path.write_text(f"# {title}\n\n{to_markdown(tab)}\n\n{note}\n")
-    return [out/f"{name}.csv", out/f"{name}.md", *save_figure(render_table(tab, title, note), out, name)]
-
-# %% ../nbs/60_figures.ipynb #6b77fd80
-def per_gene_r(study: Study, keys, gene_set: str = "selected") -> pd.DataFrame:
-    "Per-gene Pearson r of each run key in each fold (mean over the fold's test sections): key, fold, gene, r."
-    parts = []
-    for p in study.table.path[study.table.key.isin(keys)]:
-        m = pd.read_csv(Path(p)/"metrics.csv")
-        parts.append(m[(m.metric == "pearson") & (m.gene_set == gene_set) & (m.section != "pooled") & m.method.isin(keys)])
-    m = pd.concat(parts, ignore_index=True).drop_duplicates(["method", "fold", "section", "gene"])
-    return m.groupby(["method", "fold", "gene"]).value.mean().rename("r").reset_index().rename(columns={"method": "key"})
+def _pm(mean, sd, signed: bool = False) -> str:
+    "mean ± sd as text, '—' when the mean is not a number."
+    if not np.isfinite(mean): return "—"
+    return f"{mean:{'+' if signed else ''}.3f} ± {sd:.3f}"
 
 # %% ../nbs/60_figures.ipynb #4ad9cb7a
 def fig_methods(study: Study):
@@ -853,7 +152,7 @@ def fig_methods(study: Study):
     import matplotlib.pyplot as plt
     keys = _keys(study, False)
     if "oracle" in set(study.comparison.method): keys = keys + ["oracle"]
-    pg = per_gene_r(study, keys)
+    pg = study.per_gene_r(keys)
     med = pg.groupby("key").r.median()
     keys = sorted([k for k in keys if k != "oracle" and k in med], key=lambda k: -med[k]) + (["oracle"] if "oracle" in med else [])
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained", gridspec_kw=dict(width_ratios=[1.3, 1]))
@@ -945,10 +244,6 @@ TABLES = {
     "table_ablations": (table_ablations, "Ablations of MoEST+"),
 }
 
-def _table_note(study: Study) -> str:
-    return (f"{study.protocol}; mean ± sd over folds; r = Pearson per gene within each held-out "
-            "section, averaged over genes, then sections; genes chosen on training sections only")
-
 def draw(study: Study, name: str, out, command: str = "", **params) -> list[Path]:
     "Draw the figure or table `name` into `out` (PNG, PDF; tables also CSV, MD) with its provenance record `out/name.json`."
     import matplotlib.pyplot as plt
@@ -956,35 +251,18 @@ def draw(study: Study, name: str, out, command: str = "", **params) -> list[Path
         raise MoestError(f"unknown figure {name!r}; choose from {', '.join([*FIGURES, *TABLES])}")
     with plt.rc_context(STYLE):
         if name in FIGURES:
-            fig = FIGURES[name][0](study, **params)
-            fig.text(0.01, 0.0, study.protocol, fontsize=6, color="dimgrey", ha="left", va="top")   # what was held out, on every figure
-            paths = save_figure(fig, out, name)
+            paths = save_figure(add_footer(FIGURES[name][0](study, **params), study.protocol), out, name)
         else:
             tab, num = TABLES[name][0](study, **params)
-            paths = save_table(tab, num, out, name, TABLES[name][1], _table_note(study))
+            paths = save_table(tab, num, out, name, TABLES[name][1], table_note(study.protocol))
     with atomic_path(Path(out)/f"{name}.json") as tmp_path:
         tmp_path.write_text(json.dumps(study.record(name, paths, params, command), indent=1, default=str) + "\n")
     return paths
 
 # %% ../nbs/60_figures.ipynb #fba52187
 def write_manifest(out) -> Path:
-    "`out/MANIFEST.md`: for every figure and table (from its `.json` record) the files, command, parameters, data hashes, commit and date."
-    out = Path(out)
-    recs = [json.loads(p.read_text()) for p in sorted(out.glob("*.json"))]
-    recs = [r for r in recs if isinstance(r, dict) and "outputs" in r and "git_commit" in r]
-    lines = ["# How each figure and table was made", "",
-             "Written by `make figures` (or `moest3d figures`); each entry comes from the figure's `.json` record beside it.", ""]
-    for r in recs:
-        desc = (FIGURES.get(r["name"]) or TABLES.get(r["name"]) or (None, ""))[1]
-        lines += [f"## {r['name']}", "", desc, "",
-                  f"- files: {', '.join(f'`{o}`' for o in r['outputs'])}",
-                  f"- command: `{r['command'] or 'n/a'}`",
-                  f"- parameters: `{json.dumps(r['parameters'], default=str)}`",
-                  *[f"- data: `{k}` sha256 `{v[:16]}…`" for k, v in r["data"].items()],
-                  f"- runs: {r['n_run_files']} files, combined sha256 `{r['runs_sha256'][:16]}…`",
-                  f"- git commit `{r['git_commit']}`, moest3d {r['moest3d']}, {r['date']}", ""]
-    with atomic_path(out/"MANIFEST.md") as tmp_path: tmp_path.write_text("\n".join(lines))
-    return out/"MANIFEST.md"
+    "`out/MANIFEST.md` (`provenance.manifest`): for every figure and table (from its `.json` record) the files, command, parameters, data hashes, commit and date."
+    return manifest(out, {name: desc for name, (_, desc) in {**FIGURES, **TABLES}.items()})
 
 # %% ../nbs/60_figures.ipynb #72f939b9
 def check_folds(data, dataset: str, folds: int, out=None):
@@ -1011,19 +289,31 @@ def figures_parser(p: argparse.ArgumentParser):
     p.add_argument("--only", nargs="+", default=None, metavar="NAME", help=f"draw only these: {', '.join([*FIGURES, *TABLES])}")
     p.add_argument("--sweep", default="", metavar="'H=RUN ...'", help="run folders of the other heterogeneity levels: draws fig9_heterogeneity")
 
-def figures_main(args) -> int:
-    "Draw every figure and table (or `--only` some); a figure whose inputs are missing is skipped with the reason."
-    study = Study(args.runs, args.data, args.input, args.truth)
-    names = args.only or [n for n in [*FIGURES, *TABLES] if n != "fig9_heterogeneity" or args.sweep]
-    command = "moest3d figures " + " ".join(f"--{k} {v}" for k, v in vars(args).items()
-                                              if k in ("runs", "data", "input", "truth", "out") and v)
+def draw_figures(runs,               # folder of run folders (the methods and ablations of one dataset)
+                 data,               # the feature H5 the runs were trained on
+                 input=None,         # the input H5 with the H&E patches (H&E backgrounds); None: none
+                 truth=None,         # the virtual tissue's truth file (true compartments); None: none
+                 out="figures",      # output folder
+                 only=None,          # names to draw (`FIGURES`, `TABLES`); None: all (figure 9 only with `sweep`)
+                 sweep: str = "",    # 'H=RUN ...': run folders of the other heterogeneity levels, for fig9_heterogeneity
+                 command: str = "",  # what made them, for the provenance records
+                ) -> list[str]:      # the names skipped because their inputs are missing (each printed with the reason)
+    "Draw the figures and tables of a study into `out`, each with its provenance record, then `out/MANIFEST.md`."
+    study = Study(runs, data, input, truth)
+    names = only or [n for n in [*FIGURES, *TABLES] if n != "fig9_heterogeneity" or sweep]
     skipped = []
     for name in names:
         try:
-            paths = draw(study, name, args.out, command, **({"sweep": args.sweep} if name == "fig9_heterogeneity" else {}))
+            paths = draw(study, name, out, command, **({"sweep": sweep} if name == "fig9_heterogeneity" else {}))
             print(f"{name}: {', '.join(str(p) for p in paths)}")
         except MoestError as e:
             if name not in FIGURES and name not in TABLES: raise
             skipped.append(name); print(f"{name}: skipped ({e})")
-    print(f"manifest: {write_manifest(args.out)}")
-    return 1 if skipped else 0
+    print(f"manifest: {write_manifest(out)}")
+    return skipped
+
+def figures_main(args) -> int:
+    "`moest3d figures`: `draw_figures` with the command line's options; 1 when a figure was skipped."
+    command = "moest3d figures " + " ".join(f"--{k} {v}" for k, v in vars(args).items()
+                                              if k in ("runs", "data", "input", "truth", "out") and v)
+    return 1 if draw_figures(args.runs, args.data, args.input, args.truth, args.out, args.only, args.sweep, command) else 0

@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 # %% auto #0
-__all__ = ['PER_GENE', 'log1p_normalize', 'log1p_proportions', 'log1p_means', 'constant_predictions', 'pearson_per_gene',
-           'spearman_per_gene', 'gene_metrics', 'mean_over_sections', 'primary_r', 'PooledPearson', 'pooled_pearson']
+__all__ = ['PER_GENE', 'LEVELS', 'log1p_normalize', 'log1p_proportions', 'log1p_means', 'constant_predictions',
+           'pearson_per_gene', 'spearman_per_gene', 'gene_metrics', 'mean_over_sections', 'primary_r', 'PooledPearson',
+           'pooled_pearson', 'predicted_mean', 'nb_coverage', 'spatial_gradient', 'routing_agreement', 'routing_shares']
 
 # %% ../nbs/05_metrics.ipynb #658de5e4
 def log1p_normalize(counts, target: float = 1e4, total=None) -> np.ndarray:
@@ -117,3 +118,48 @@ def pooled_pearson(sections_true: list, sections_pred: list) -> np.ndarray:
     acc = PooledPearson()
     for t, p in zip(sections_true, sections_pred): acc.add(t, p)
     return acc.value()
+
+# %% ../nbs/05_metrics.ipynb #2c6423fd
+def predicted_mean(pred, pred_log_lib, target: float = 1e4) -> np.ndarray:
+    "NB mean μ = exp(predicted log library) · ρ, with ρ recovered from pred = log1p(target · ρ): the test library size is never used."
+    rho = np.expm1(np.asarray(pred, np.float64)) / target
+    return np.exp(np.asarray(pred_log_lib, np.float64))[:, None] * np.clip(rho, 0, None)
+
+# %% ../nbs/05_metrics.ipynb #5cae671f
+LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+
+def nb_coverage(counts, mu, theta, levels=LEVELS) -> np.ndarray:
+    "Observed fraction of counts inside the central NB(μ, θ) interval of each nominal `level` (θ per gene, broadcast)."
+    from scipy.stats import nbinom
+    y = np.asarray(counts, float).ravel()
+    mu, theta = np.broadcast_arrays(np.asarray(mu, float), np.asarray(theta, float))
+    mu, theta = np.maximum(mu.ravel(), 1e-8), theta.ravel()
+    p = theta / (theta + mu)
+    out = []
+    for q in levels:
+        lo, hi = nbinom.ppf((1 - q) / 2, theta, p), nbinom.ppf((1 + q) / 2, theta, p)
+        out.append(float(((y >= lo) & (y <= hi)).mean()))
+    return np.array(out)
+
+# %% ../nbs/05_metrics.ipynb #5fe5eb14
+def spatial_gradient(xy, values, k: int = 8) -> np.ndarray:
+    "Least-squares gradient (per µm) of a scalar field at each spot from its `k` nearest neighbours in the plane: (N, 2)."
+    from scipy.spatial import cKDTree
+    xy, v = np.asarray(xy, float)[:, :2], np.asarray(values, float)
+    k = min(k, len(xy) - 1)
+    _, idx = cKDTree(xy).query(xy, k + 1)
+    d, dv = xy[idx[:, 1:]] - xy[:, None], v[idx[:, 1:]] - v[:, None]
+    ata = np.einsum("nki,nkj->nij", d, d) + 1e-9 * np.eye(2)
+    return np.linalg.solve(ata, np.einsum("nki,nk->ni", d, dv)[..., None])[..., 0]
+
+# %% ../nbs/05_metrics.ipynb #a3b534e1
+def routing_agreement(experts, classes) -> dict:
+    "How well the arg-max expert of each spot matches its class (true compartment or label): `ari` (adjusted Rand index), `nmi` (normalised mutual information) and `mi_bits` (mutual information in bits)."
+    from sklearn.metrics import adjusted_rand_score, mutual_info_score, normalized_mutual_info_score
+    return dict(ari=adjusted_rand_score(classes, experts), nmi=normalized_mutual_info_score(classes, experts),
+                mi_bits=mutual_info_score(classes, experts) / np.log(2))
+
+def routing_shares(experts, classes):
+    "The share of each class's spots routed to each expert: a table with one row per class and one column per expert."
+    import pandas as pd
+    return pd.crosstab(pd.Series(np.asarray(classes), name="class"), pd.Series(np.asarray(experts), name="expert"), normalize="index")

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .core import MoestError
 from .evaluate import load_runs
+from .metrics import routing_agreement
 
 # %% auto #0
 __all__ = ['COORD_BASELINES', 'SWEEP_KEYS', 'NAMES', 'level_values', 'routing_scores', 'sweep_table', 'sweep_figure']
@@ -29,8 +30,7 @@ def level_values(train_dir) -> pd.DataFrame:
     return per
 
 def routing_scores(train_dir, truth, key: str = "moest") -> pd.DataFrame:
-    "Per fold: ARI, NMI and mutual information (bits) between the arg-max expert and the true compartment of every held-out spot."
-    from sklearn.metrics import adjusted_rand_score, mutual_info_score, normalized_mutual_info_score
+    "Per fold: ARI, NMI and mutual information (bits) between the arg-max expert and the true compartment of every held-out spot (`metrics.routing_agreement`)."
     rows = []
     for run in sorted(Path(train_dir).rglob(f"{key}-f*")):
         if not (run / "predictions.h5").exists(): continue
@@ -41,8 +41,7 @@ def routing_scores(train_dir, truth, key: str = "moest") -> pd.DataFrame:
                     ex.append(p[s]["gates"][...].argmax(1)); cl.append(t[s]["compartment"][...])
         if not ex: continue
         ex, cl = np.concatenate(ex), np.concatenate(cl)
-        rows.append(dict(fold=int(run.name.rsplit("-f", 1)[1]), ari=adjusted_rand_score(cl, ex),
-                         nmi=normalized_mutual_info_score(cl, ex), mi_bits=mutual_info_score(cl, ex) / np.log(2)))
+        rows.append(dict(fold=int(run.name.rsplit("-f", 1)[1]), **routing_agreement(ex, cl)))
     if not rows: raise MoestError(f"{train_dir}: no {key} runs with routing gates")
     return pd.DataFrame(rows)
 
