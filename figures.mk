@@ -97,23 +97,30 @@ figures-all: $(FIGDIR)/MANIFEST.md $(REAL_FIGS)
 	@echo "figures: $(FIGDIR) is up to date (how each file was made: $(FIGDIR)/MANIFEST.md)"
 
 # ---- stamps: settings + code hash of each stage; a stamp's file changes only when its content does -------------------
+# a stage's code: the modules its notebook imports and every package module they import, transitively (moest3d/deps.py
+# walks the imports without importing anything: any Python 3 runs it, once per make; a new module counts once imported)
+comma     := ,
+STAGE_SRC := $(shell $(or $(PYTHON),python3) moest3d/deps.py --stages simulate=moest3d.simulate,moest3d.data \
+               prepare=moest3d.prepare,moest3d.data extract=moest3d.features,moest3d.data train=moest3d.train \
+               evaluate=moest3d.evaluate figures=moest3d.figures)
+src_of     = $(subst $(comma), ,$(patsubst $(1):%,%,$(filter $(1):%,$(STAGE_SRC))))
 ARGS_simulate := $(PRESET) $(SEED) $(HETEROGENEITY)
-SRC_simulate  := $(wildcard moest3d/simulate.py) moest3d/data.py moest3d/core.py
+SRC_simulate  := $(call src_of,simulate)
 ARGS_prepare  := $(DATASET) $(abspath $(RAW))
-SRC_prepare   := $(wildcard moest3d/prepare.py moest3d/her2st.py moest3d/misar.py moest3d/openst.py moest3d/st.py moest3d/visium.py moest3d/patches.py) moest3d/data.py
+SRC_prepare   := $(call src_of,prepare)
 ARGS_extract  := $(ENCODER) $(WEIGHTS)
-SRC_extract   := $(wildcard moest3d/features.py moest3d/encoders.py moest3d/sobel.py) moest3d/data.py
+SRC_extract   := $(call src_of,extract)
 ARGS_train    := $(DATASET) $(FOLDS) $(EPOCHS) $(MIN_STEPS) $(SEED) $(N_GENES) $(BATCH_SPOTS)
-SRC_train     := $(wildcard moest3d/train.py moest3d/model.py moest3d/losses.py moest3d/dataset.py moest3d/splits.py \
-                   moest3d/baselines.py moest3d/metrics.py moest3d/evaluate.py)
+SRC_train     := $(call src_of,train)
 STAT_train    := $(FEATURES) $(TRUTH)
 WIPE_train    := $(TRAIN)
-SRC_evaluate  := moest3d/evaluate.py moest3d/metrics.py
-SRC_figures   := moest3d/figures.py $(wildcard moest3d/sweep.py) moest3d/evaluate.py moest3d/metrics.py moest3d/data.py moest3d/dataset.py moest3d/core.py
+SRC_evaluate  := $(call src_of,evaluate)
+SRC_figures   := $(call src_of,figures)
 
 # the train stamp also records which features file the runs read; when it changes every run in $(TRAIN) is stale
 $(STAMPS)/train: $(FEATURES) $(TRUTH)
 $(STAMPS)/%: FORCE
+	$(if $(SRC_$*),,$(error figures.mk: no source files for stage $* (moest3d/deps.py failed?)))
 	@mkdir -p $(@D)
 	@{ echo '$(ARGS_$*)'; cat $(SRC_$*) | sha256sum; $(if $(STAT_$*),stat -c '%n %s %Y' $(STAT_$*);) } > $@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else $(if $(WIPE_$*),rm -rf $(WIPE_$*);) mv -f $@.tmp $@; fi

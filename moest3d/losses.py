@@ -9,11 +9,11 @@ import torch
 import torch.nn.functional as F
 
 from .core import MoestError
+from .graph import knn_edges, random_pairs
 
 # %% auto #0
-__all__ = ['nb_nll', 'knn_graph', 'knn_edges', 'random_pairs', 'edge_weights', 'coupled_gradient_loss', 'expr_gradient_loss',
-           'msm_loss', 'switch_balance_loss', 'router_z_loss', 'align_loss', 'log_expression', 'gradient_edges',
-           'target_prediction', 'total_loss']
+__all__ = ['nb_nll', 'edge_weights', 'coupled_gradient_loss', 'expr_gradient_loss', 'msm_loss', 'switch_balance_loss',
+           'router_z_loss', 'align_loss', 'log_expression', 'gradient_edges', 'target_prediction', 'total_loss']
 
 # %% ../nbs/41_losses.ipynb #eb97c763
 def nb_nll(y, mu, theta, log_mu=None):
@@ -27,43 +27,6 @@ def nb_nll(y, mu, theta, log_mu=None):
           - theta * torch.log1p(torch.exp(log_mu - log_theta))                # θ·log(θ/(θ+μ))
           + y * (log_mu - log_mu_theta))                                      # y·log(μ/(θ+μ))
     return (-ll).to(out_dtype)
-
-# %% ../nbs/41_losses.ipynb #12b90e89
-@torch.no_grad()
-def _knn(coords, k: int, chunk: int = 4096):
-    "Distances and indices of each spot's k nearest other spots, in row chunks (k is capped at n − 1)."
-    n = len(coords)
-    k = min(k, n - 1)
-    if k <= 0: return coords.new_zeros(n, 0), torch.zeros(n, 0, dtype=torch.long, device=coords.device)
-    c = coords.float()
-    ds, ix = [], []
-    for s in range(0, n, chunk):
-        d = torch.cdist(c[s:s + chunk], c)
-        r = torch.arange(len(d), device=d.device)
-        d[r, r + s] = float("inf")
-        dd, ii = d.topk(k, dim=1, largest=False)
-        ds.append(dd); ix.append(ii)
-    return torch.cat(ds), torch.cat(ix)
-
-def knn_graph(coords, k: int) -> torch.Tensor:
-    "(B, k) indices of each spot's k nearest other spots within the batch (3D/4D coordinates)."
-    return _knn(coords, k)[1]
-
-def knn_edges(coords, k: int):
-    "Directed kNN edges (src, dst) of the batch."
-    nb = knn_graph(coords, k)
-    return torch.arange(len(nb), device=nb.device).repeat_interleave(nb.shape[1]), nb.reshape(-1)
-
-# %% ../nbs/41_losses.ipynb #6f08f1e1
-@torch.no_grad()
-def random_pairs(n_spots: int, n_pairs: int, device="cpu"):
-    "`n_pairs` pairs (src, dst) of distinct spots drawn uniformly from the batch, near or far: the original 3DMoEST's pairs."
-    if n_spots < 2 or n_pairs <= 0:
-        e = torch.zeros(0, dtype=torch.long, device=device)
-        return e, e
-    src = torch.randint(n_spots, (n_pairs,), device=device)
-    dst = (src + torch.randint(1, n_spots, (n_pairs,), device=device)) % n_spots   # never src itself
-    return src, dst
 
 # %% ../nbs/41_losses.ipynb #734302f5
 def edge_weights(boundary, src, dst, beta: float):

@@ -8,20 +8,19 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import h5py
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from .core import DataError, MoestError
-from .data import Section, decode_strs, write_h5
+from .data import Section, write_h5
 from .patches import (adata_counts, check_centres, crop_patches, image_size, make_unique, open_image,
-                             read_gene_list, shared_genes, to_counts, warn)
+                             read_gene_list, shared_genes, warn)
+from .tenx import read_10x_counts, read_10x_genes, write_10x_h5
 
 # %% auto #0
 __all__ = ['MISAR_CHANNEL_UM', 'MISAR_GRID', 'stage_days', 'grid_centres_um', 'grid_boxes_px', 'grid_centres_px', 'read_barcodes',
-           'read_positions', 'write_10x_h5', 'check_10x_h5', 'read_10x_counts', 'misar_files', 'list_misar_sections',
-           'misar_counts', 'misar_genes', 'misar_section', 'toy_misar', 'prepare_misar']
+           'read_positions', 'misar_files', 'list_misar_sections', 'misar_counts', 'misar_genes', 'misar_section',
+           'toy_misar', 'prepare_misar']
 
 # %% ../nbs/22_misar.ipynb #18cfcc1e
 MISAR_CHANNEL_UM = 50.0   # channel width; gaps are as wide, so grid pixels are 100 µm apart
@@ -80,107 +79,6 @@ def read_positions(path, section=None) -> np.ndarray:
     if cr.min() < 1 or cr.max() > MISAR_GRID: raise DataError(f"positions must be 1-based in 1..{MISAR_GRID}", path, section)
     if len(set(map(tuple, cr))) < len(cr): raise DataError("duplicate positions", path, section)
     return cr
-
-# %% ../nbs/22_misar.ipynb #fa5c95eb
-def write_10x_h5(path, counts, barcodes, genes, feature_types=None, library_id: str = "toy", gene_ids=None) -> Path:
-    "Write a barcodes × features count matrix as a 10x (v3) feature-barcode HDF5 file."
-    counts = sp.csc_matrix(sp.csr_matrix(counts).T.astype(np.int32))   # stored as features × barcodes
-    nf = counts.shape[0]
-    ft = feature_types or ["Gene Expression"] * nf
-    with h5py.File(path, "w") as f:
-        f.attrs["library_ids"] = np.array([library_id.encode()])
-        m = f.create_group("matrix")
-        m["barcodes"] = np.array([b.encode() for b in barcodes])
-        m["data"], m["indices"], m["indptr"] = counts.data, counts.indices.astype(np.int64), counts.indptr.astype(np.int64)
-        m["shape"] = np.array(counts.shape, np.int32)
-        fe = m.create_group("features")
-        fe["name"] = np.array([g.encode() for g in genes])
-        fe["id"] = np.array([(i or g).encode() for i, g in zip(gene_ids or [None] * nf, genes)])
-        fe["feature_type"] = np.array([t.encode() for t in ft])
-        fe["genome"] = np.array([b"mm10"] * nf)
-        fe["_all_tag_keys"] = np.array([b"genome"])
-    return Path(path)
-
-
-def _check_csc(m, n_features: int, n_barcodes: int, path, section=None, block: int = 1 << 22) -> np.ndarray:
-    """The `indptr` of a 10x matrix group after checking its compressed-column structure (read in blocks): scipy trusts it,
-    and a damaged file could otherwise crash the process. `DataError` naming the file on the first inconsistency."""
-    def fail(msg): raise DataError(f"damaged 10x matrix: {msg}", path, section)
-    shape = np.asarray(m["shape"][:]).ravel()
-    if shape.size != 2 or shape[0] != n_features or shape[1] != n_barcodes:
-        fail(f"shape {shape.tolist()} but {n_features} features and {n_barcodes} barcodes")
-    indptr = np.asarray(m["indptr"][:])
-    nnz = m["data"].shape[0]
-    if indptr.ndim != 1 or len(indptr) != n_barcodes + 1: fail(f"indptr has {indptr.shape} entries, expected {n_barcodes + 1}")
-    if m["indices"].shape[0] != nnz: fail(f"{m['indices'].shape[0]} indices but {nnz} values")
-    if indptr[0] != 0 or indptr[-1] != nnz or (np.diff(indptr) < 0).any(): fail("indptr is not a non-decreasing 0 .. nnz")
-    for s in range(0, nnz, block):
-        ix = np.asarray(m["indices"][s:s + block])
-        if ix.size and (ix.min() < 0 or ix.max() >= n_features): fail(f"feature index out of range near entry {s}")
-    return indptr
-
-def check_10x_h5(path, section=None) -> Path:
-    "`DataError` naming `path` unless it is a readable 10x feature-barcode matrix with a consistent compressed-column structure (run before scanpy reads one)."
-    path = Path(path)
-    try: f = h5py.File(path, "r")
-    except OSError as e: raise DataError(f"not a readable HDF5 file ({e})", path, section) from None
-    try:
-        with f:
-            m = f["matrix"] if "matrix" in f else next((f[k] for k in f if isinstance(f[k], h5py.Group) and "gene_names" in f[k]), None)
-            if m is None: raise DataError("not a 10x feature-barcode matrix (no /matrix group)", path, section)
-            for k in ("barcodes", "data", "indices", "indptr", "shape"):
-                if k not in m: raise DataError(f"10x matrix lacks {m.name}/{k}", path, section)
-            n_features = m["features/name"].shape[0] if "features" in m else m["gene_names"].shape[0]
-            _check_csc(m, n_features, m["barcodes"].shape[0], path, section)
-    except DataError: raise
-    except (OSError, KeyError, ValueError, RuntimeError, TypeError, IndexError) as e:
-        raise DataError(f"unreadable 10x matrix ({type(e).__name__}: {' '.join(str(e).split())[:200]})", path, section) from None
-    return path
-
-def read_10x_counts(path, barcodes, feature_type: str = "Gene Expression", section=None, block: int = 512):
-    "Counts (len(barcodes), G) int32 of `barcodes` for features of `feature_type`, and the (unique) gene names."
-    path = Path(path)
-    if not path.is_file(): raise DataError("count matrix not found", path, section)
-    try: f = h5py.File(path, "r")
-    except OSError as e: raise DataError(f"not a readable HDF5 file ({e})", path, section) from None
-    try:
-        with f: return _read_10x(f, path, barcodes, feature_type, section, block)
-    except DataError: raise
-    except (OSError, KeyError, ValueError, RuntimeError, TypeError, IndexError) as e:   # HDF5 faults inside a damaged file
-        raise DataError(f"unreadable 10x matrix ({type(e).__name__}: {' '.join(str(e).split())[:200]})", path, section) from None
-
-def _read_10x(f, path, barcodes, feature_type, section, block):
-    "`read_10x_counts` on the open file `f`."
-    if "matrix" in f:
-        m = f["matrix"]
-        names, types = decode_strs(m["features/name"][:]), decode_strs(m["features/feature_type"][:])
-    else:  # v2: one group per genome, all gene expression
-        groups = [k for k in f if isinstance(f[k], h5py.Group) and "gene_names" in f[k]]
-        if not groups: raise DataError("not a 10x feature-barcode matrix (no /matrix group)", path, section)
-        m = f[groups[0]]
-        names = decode_strs(m["gene_names"][:]); types = [feature_type] * len(names)
-    for k in ("barcodes", "data", "indices", "indptr", "shape"):
-        if k not in m: raise DataError(f"10x matrix lacks {m.name}/{k}", path, section)
-    keep = np.array([t == feature_type for t in types])
-    if not keep.any(): raise DataError(f"no {feature_type!r} features (has {sorted(set(types))})", path, section)
-    have = {b: i for i, b in enumerate(decode_strs(m["barcodes"][:]))}
-    want = [str(b) for b in barcodes]
-    absent = [b for b in want if b not in have]
-    if absent:
-        raise DataError(f"{len(absent)} of {len(want)} tissue barcodes are not in the matrix (e.g. {absent[0]}; "
-                        f"it has e.g. {next(iter(have), '-')})", path, section)
-    cols = np.array([have[b] for b in want])
-    nf = int(m["shape"][0])
-    indptr = _check_csc(m, len(names), len(have), path, section)
-    out = np.zeros((len(cols), int(keep.sum())), np.int64)
-    order = np.argsort(cols)
-    for s in range(0, len(order), block):
-        sel = order[s:s + block]
-        a, b = int(cols[sel].min()), int(cols[sel].max()) + 1
-        lo, hi = int(indptr[a]), int(indptr[b])
-        blk = sp.csc_matrix((m["data"][lo:hi], m["indices"][lo:hi], indptr[a:b + 1] - lo), shape=(nf, b - a))
-        out[sel] = blk[keep][:, cols[sel] - a].T.toarray()
-    return to_counts(out, path, section), make_unique([n for n, k in zip(names, keep) if k])
 
 # %% ../nbs/22_misar.ipynb #58afc711
 def _first(*paths):
@@ -254,14 +152,8 @@ def misar_counts(raw, name: str, grid_origin=None):
 def misar_genes(raw, name: str) -> list[str]:
     "A section's gene names (cheap for 10x files: names only)."
     fs = misar_files(raw, name)
-    if fs["matrix"] is not None:
-        try:
-            with h5py.File(fs["matrix"], "r") as f:
-                if "matrix" in f:
-                    t = decode_strs(f["matrix/features/feature_type"][:])
-                    return make_unique([n for n, k in zip(decode_strs(f["matrix/features/name"][:]), t) if k == "Gene Expression"])
-        except OSError as e: raise DataError(f"not a readable HDF5 file ({e})", fs["matrix"], name) from None
-    return misar_counts(raw, name)[1]
+    genes = read_10x_genes(fs["matrix"], section=name) if fs["matrix"] is not None else None
+    return genes if genes is not None else misar_counts(raw, name)[1]
 
 def misar_section(raw, name: str, genes, channel_um: float = MISAR_CHANNEL_UM, patch_um: float = 112.0,
                   patch_px: int = 224, grid_origin=None) -> Section:

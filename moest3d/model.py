@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .core import MoestError
-from .losses import knn_graph
+from .graph import knn_graph
 
 # %% auto #0
 __all__ = ['ROUTER_INPUTS', 'DISPATCHES', 'ORIGINAL', 'ABLATIONS', 'DISPATCH', 'MoESTConfig', 'FourierEncoding', 'mlp',

@@ -11,20 +11,37 @@ import warnings
 from pathlib import Path
 
 from .core import DataError, MoestError, check_out
+from .her2st import prepare_her2st
+from .misar import prepare_misar
+from .openst import OPENST_THICKNESS_UM, prepare_openst
 from .patches import PrepareWarning
+from .st import prepare_st
+from .visium import prepare_anndata
 
 # %% auto #0
-__all__ = ['DATASETS', 'prepare', 'prepare_parser', 'prepare_main']
+__all__ = ['READERS', 'prepare', 'prepare_parser', 'prepare_main']
 
 # %% ../nbs/25_prepare.ipynb #61e031aa
-DATASETS = ("her2st", "misar", "openst", "st", "anndata")
+def _openst(raw, out, z_spacing_um: float = OPENST_THICKNESS_UM, **kw) -> Path:
+    "`prepare_openst` with `--z-spacing-um` as its section thickness."
+    return prepare_openst(raw, out, thickness_um=z_spacing_um, **kw)
+
+READERS = {"her2st": prepare_her2st, "misar": prepare_misar, "openst": _openst, "st": prepare_st, "anndata": prepare_anndata}
 _ONLY = {"image": ("anndata",), "section_key": ("anndata",), "order": ("openst",), "channel_um": ("misar",),
          "pixel_size_um": ("her2st", "openst", "st", "anndata"), "z_spacing_um": ("her2st", "openst", "st", "anndata")}
 
-def prepare(dataset: str, raw, out, sections=None, genes=None, patch_um: float = 112.0, patch_px: int = 224,
-            strict: bool = False, **opts) -> Path:
-    "Convert `raw` of `dataset` to the input H5 `out`; `opts` are the dataset's own options (see the CLI)."
-    if dataset not in DATASETS: raise MoestError(f"unknown dataset {dataset!r} (choose from {', '.join(DATASETS)})")
+def prepare(dataset: str,            # the release format: one of `READERS` (her2st, misar, openst, st, anndata)
+            raw,                     # the downloaded release: a folder or a file, as `--raw` describes for each dataset
+            out,                     # the input H5 to write (atomically; not an input, not inside a `raw` folder)
+            sections=None,           # only these sections (her2st: also patient letters, st: also individuals); None: all
+            genes=None,              # gene panel: a list, or a .npy / text file one per line; None: the genes in every section
+            patch_um: float = 112.0, # patch width in µm
+            patch_px: int = 224,     # patch width in pixels
+            strict: bool = False,    # a missing image or patch is an error, not a warning
+            **opts,                  # the dataset's own options (`pixel_size_um`, `z_spacing_um`, `image`, ...: see the CLI)
+           ) -> Path:                # `out`
+    "Convert `raw` of `dataset` to the input H5 `out` with the dataset's reader (`READERS`)."
+    if dataset not in READERS: raise MoestError(f"unknown dataset {dataset!r} (choose from {', '.join(READERS)})")
     opts = {k: v for k, v in opts.items() if v is not None}
     for k in opts:
         if k not in _ONLY: raise MoestError(f"unknown option {k!r}")
@@ -36,28 +53,12 @@ def prepare(dataset: str, raw, out, sections=None, genes=None, patch_um: float =
     gene_file = genes if genes is not None and not isinstance(genes, (list, tuple)) else None
     check_out(out, {"--raw": raw, "--genes": gene_file, "--image": opts.get("image")}, example="input.h5")
     if gene_file is not None and not Path(gene_file).is_file(): raise DataError("gene list file not found", gene_file)
-    common = dict(sections=sections, genes=genes, patch_um=patch_um, patch_px=patch_px, strict=strict)
-    if dataset == "her2st":
-        from moest3d.her2st import prepare_her2st, HER2ST_Z_SPACING_UM
-        opts.setdefault("z_spacing_um", HER2ST_Z_SPACING_UM)
-        return prepare_her2st(raw, out, **common, **opts)
-    if dataset == "misar":
-        from moest3d.misar import prepare_misar
-        return prepare_misar(raw, out, **common, **opts)
-    if dataset == "openst":
-        from moest3d.openst import prepare_openst, OPENST_THICKNESS_UM
-        opts["thickness_um"] = opts.pop("z_spacing_um", OPENST_THICKNESS_UM)
-        return prepare_openst(raw, out, **common, **opts)
-    if dataset == "st":
-        from moest3d.st import prepare_st
-        return prepare_st(raw, out, **common, **opts)
-    from moest3d.visium import prepare_anndata
-    return prepare_anndata(raw, out, **common, **opts)
+    return READERS[dataset](raw, out, sections=sections, genes=genes, patch_um=patch_um, patch_px=patch_px, strict=strict, **opts)
 
 # %% ../nbs/25_prepare.ipynb #f867c1bd
-def prepare_parser(p: argparse.ArgumentParser):
+def prepare_parser(p: argparse.ArgumentParser):  # the `prepare` subcommand's parser
     "Add `moest3d prepare`'s arguments to `p`."
-    p.add_argument("--dataset", required=True, choices=DATASETS, help="which release format --raw is in")
+    p.add_argument("--dataset", required=True, choices=READERS, help="which release format --raw is in")
     p.add_argument("--raw", required=True, metavar="PATH",
                    help="her2st: the release's data/ folder; misar: a folder (or one .h5ad); openst: an .h5ad or a folder of them; "
                         "st: an STUtility sample sheet (CSV/TSV: samples, spotfiles, imgs, z, individual), or a folder of "
@@ -86,7 +87,8 @@ def prepare_parser(p: argparse.ArgumentParser):
 def _print_warning(message, category, filename, lineno, file=None, line=None):
     print(f"moest3d prepare: warning: {message}", file=sys.stderr)
 
-def prepare_main(args) -> int:
+def prepare_main(args,  # the arguments `prepare_parser` parsed
+                ) -> int:  # the exit status: 0
     "Run `moest3d prepare`: convert, then print a summary of the file."
     from moest3d.data import validate_h5
     opts = dict(pixel_size_um=args.pixel_size_um, z_spacing_um=args.z_spacing_um, image=args.image,

@@ -14,12 +14,15 @@ from .core import MoestError
 from .dataset import section_table
 
 # %% auto #0
-__all__ = ['DATASETS', 'DEFAULT_FOLDS', 'PROTOCOLS', 'HIST2ST_SECTIONS', 'default_protocol', 'split_units', 'assign_folds',
-           'Split', 'make_split', 'fold_split']
+__all__ = ['DATASETS', 'PROTOCOLS', 'HIST2ST_SECTIONS', 'default_protocol', 'split_units', 'assign_folds', 'Split', 'make_split',
+           'fold_split']
 
 # %% ../nbs/51_splits.ipynb #ea56e18a
-DATASETS = ("virtual", "her2st", "misar", "openst", "st")
-DEFAULT_FOLDS = {"virtual": 5, "misar": 4, "openst": 5, "her2st": None, "st": None}  # None: one fold per unit
+# the datasets a run splits (`train --dataset`): the protocol each is split by unless told otherwise, and its number of
+# folds under that protocol (None: one fold per unit). `prepare.READERS` names the release formats; an `anndata` file is split as `st`.
+DATASETS = {"virtual": dict(protocol="section", folds=5), "her2st": dict(protocol="patient", folds=None),
+            "misar": dict(protocol="section", folds=4), "openst": dict(protocol="section", folds=5),
+            "st": dict(protocol="section", folds=None)}
 PROTOCOLS = ("patient", "section", "hist2st")
 # the sorted HER2-ST release names [1:33] (Hist2ST's `samples = names[1:33]`): A2..A6, B1..G3; A1 and H1..H3 are left out
 HIST2ST_SECTIONS = tuple([f"A{i}" for i in range(2, 7)] + [f"{p}{i}" for p in "BCD" for i in range(1, 7)]
@@ -28,7 +31,7 @@ HIST2ST_SECTIONS = tuple([f"A{i}" for i in range(2, 7)] + [f"{p}{i}" for p in "B
 def default_protocol(dataset: str) -> str:
     "The protocol a dataset is split by unless told otherwise: `patient` for HER2-ST, `section` for the others."
     if dataset not in DATASETS: raise MoestError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
-    return "patient" if dataset == "her2st" else "section"
+    return DATASETS[dataset]["protocol"]
 
 def split_units(table: pd.DataFrame, dataset: str, protocol: str | None = None) -> dict:
     "Units that stay whole, in a fixed order: {unit: [sections]} (patients under `patient`, sections otherwise)."
@@ -143,7 +146,7 @@ def make_split(table: pd.DataFrame, dataset: str, fold: int = 0, folds: int | No
             u = order.pop(0); test_units.append(u); n += sizes[u]
         fold, folds = 0, 1
     else:
-        folds = folds or (DEFAULT_FOLDS[dataset] if protocol == default_protocol(dataset) else None) or len(testable)
+        folds = folds or (DATASETS[dataset]["folds"] if protocol == default_protocol(dataset) else None) or len(testable)
         if not 0 <= fold < folds: raise MoestError(f"--fold {fold} is outside 0..{folds - 1}")
         groups = assign_folds(testable, folds, sizes, balance=(protocol == "patient" and folds < len(testable)))
         test_units = groups[fold]

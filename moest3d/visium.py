@@ -14,7 +14,7 @@ import pandas as pd
 
 from .core import DataError, MoestError
 from .data import Section, write_h5
-from .misar import check_10x_h5
+from .tenx import check_10x_h5, write_10x_h5
 from .patches import (adata_counts, as_rgb_uint8, check_centres, crop_patches, open_image, read_gene_list,
                              shared_genes, warn)
 
@@ -115,7 +115,6 @@ def toy_spaceranger(root, n_spots: int = 12, n_genes: int = 6, pixel_size_um: fl
                     marker: int = 2) -> tuple[Path, Path]:
     "Write a tiny Space Ranger `outs/` folder and a full-resolution H&E; return (folder, image path)."
     from PIL import Image
-    from moest3d.misar import write_10x_h5
     rng, root = np.random.default_rng(seed), Path(root)
     (root/"spatial").mkdir(parents=True, exist_ok=True)
     H, W = size
