@@ -13,13 +13,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import MoestError, atomic_path
-from .metrics import PooledPearson, gene_metrics
+import h5py
+
+from .core import DataError, MoestError, atomic_path
+from .data import decode_strs, open_h5
+from .metrics import PooledPearson, gene_metrics, log1p_means
 
 # %% auto #0
-__all__ = ['METRICS', 'GENE_SETS', 'COLUMNS', 'TidyMetrics', 'tidy_metrics', 'fold_values', 'run_label', 'find_runs', 'load_runs',
-           'compare', 'paired_differences', 'comparison_table', 'to_markdown', 'to_text', 'protocol_line',
-           'write_run_metrics', 'per_gene_r', 'evaluate_parser', 'evaluate', 'evaluate_main']
+__all__ = ['METRICS', 'GENE_SETS', 'COLUMNS', 'TidyMetrics', 'tidy_metrics', 'check_truth', 'read_truth', 'fold_values',
+           'run_label', 'find_runs', 'load_runs', 'compare', 'paired_differences', 'comparison_table', 'to_markdown',
+           'to_text', 'protocol_line', 'write_run_metrics', 'per_gene_r', 'evaluate_parser', 'evaluate',
+           'evaluate_main']
 
 # %% ../nbs/54_evaluate.ipynb #f5b1633c
 METRICS = ("pearson", "pearson_pooled", "spearman", "mse", "mae", "constant")
@@ -55,6 +59,33 @@ def tidy_metrics(method: str, fold: int, targets: dict, preds: dict, genes: list
     acc = TidyMetrics(method, fold, genes, gene_sets)
     for sec, t in targets.items(): acc.add(sec, t, preds[sec])
     return acc.frame()
+
+# %% ../nbs/54_evaluate.ipynb #2b814c2e
+def _truth_index(f, truth, sections, genes, data_genes, n_spots=None) -> np.ndarray:
+    "Columns of `genes` in the truth file's `mu`, after checking that every section has a `mu` of the right shape."
+    tg = decode_strs(f["gene_names"][()]) if "gene_names" in f else list(data_genes)
+    pos = {g: i for i, g in enumerate(tg)}
+    miss = [g for g in genes if g not in pos]
+    if miss: raise DataError(f"genes missing from the truth file: {', '.join(miss[:3])}", truth, dataset="gene_names")
+    for s in sections:
+        if s not in f or not isinstance(f[s], h5py.Group) or not isinstance(f[s].get("mu"), h5py.Dataset): raise DataError("missing", truth, s, "mu")
+        shape, want = f[s]["mu"].shape, ((n_spots or {}).get(s, None), len(tg))
+        if len(shape) != 2 or shape[1] != want[1] or (want[0] is not None and shape[0] != want[0]):
+            raise DataError(f"has shape {shape}, expected ({want[0] or 'N'}, {want[1]}) (spots x truth genes)", truth, s, "mu")
+    return np.array([pos[g] for g in genes], dtype=np.int64)
+
+def check_truth(truth, sections, genes, data_genes, n_spots=None):
+    "`DataError` unless `truth` is an HDF5 file with the noiseless means `mu` of `sections` for `genes` (nothing large is read)."
+    with open_h5(truth) as f: _truth_index(f, Path(truth), sections, genes, data_genes, n_spots)
+
+def read_truth(truth, sections, genes, data_genes) -> dict:
+    "{section: oracle (N, G)}: the simulator's noiseless means restricted to `genes`, as log1p(1e4 · proportions)."
+    truth = Path(truth)
+    out = {}
+    with open_h5(truth) as f:
+        ix = _truth_index(f, truth, sections, genes, data_genes)
+        for s in sections: out[s] = log1p_means(np.asarray(f[s]["mu"][...], np.float64)[:, ix])
+    return out
 
 # %% ../nbs/54_evaluate.ipynb #0b0348ef
 def fold_values(df: pd.DataFrame) -> pd.DataFrame:

@@ -29,15 +29,15 @@ from .dataset import FeatureFile, GeneSets, Norm, fit_norm, section_table, selec
 from .loop import (TrainConfig, _is_int, _is_num, _save_safetensors, checkpoint_file, dist_info, predict_moest,
                           train_moest)
 from .spots import MemoryBudget, SpotData, cache_budget_gb
-from .evaluate import TidyMetrics, write_run_metrics, fold_values
+from .evaluate import TidyMetrics, check_truth, fold_values, read_truth, write_run_metrics
 from .metrics import log1p_means
 from .patches import read_gene_list
 from .splits import DATASETS, PROTOCOLS, Split, fold_split, make_split
 
 # %% auto #0
 __all__ = ['MOEST_METHODS', 'METHODS', 'SIZED', 'RESUME_KEYS', 'RESUME_FOLD_KEYS', 'model_config', 'method_inputs',
-           'baseline_options', 'check_overrides', 'Fold', 'gene_panel', 'prepare_fold', 'check_truth', 'read_truth',
-           'prediction_writer', 'check_device', 'check_options', 'run_fold', 'train_parser', 'train_main']
+           'baseline_options', 'check_overrides', 'Fold', 'gene_panel', 'prepare_fold', 'prediction_writer',
+           'check_device', 'check_options', 'run_fold', 'train_parser', 'train_main']
 
 # %% ../nbs/53_train.ipynb #9d5a512e
 MOEST_METHODS = ("moest", "moest-original")
@@ -136,32 +136,6 @@ def prepare_fold(data, dataset: str, fold: int = 0, folds: int | None = None, sp
     return f.load(max_memory_gb) if load else f
 
 # %% ../nbs/53_train.ipynb #7c276e75
-def _truth_index(f, truth, sections, genes, data_genes, n_spots=None) -> np.ndarray:
-    "Columns of `genes` in the truth file's `mu`, after checking that every section has a `mu` of the right shape."
-    tg = decode_strs(f["gene_names"][()]) if "gene_names" in f else list(data_genes)
-    pos = {g: i for i, g in enumerate(tg)}
-    miss = [g for g in genes if g not in pos]
-    if miss: raise DataError(f"genes missing from the truth file: {', '.join(miss[:3])}", truth, dataset="gene_names")
-    for s in sections:
-        if s not in f or not isinstance(f[s], h5py.Group) or not isinstance(f[s].get("mu"), h5py.Dataset): raise DataError("missing", truth, s, "mu")
-        shape, want = f[s]["mu"].shape, ((n_spots or {}).get(s, None), len(tg))
-        if len(shape) != 2 or shape[1] != want[1] or (want[0] is not None and shape[0] != want[0]):
-            raise DataError(f"has shape {shape}, expected ({want[0] or 'N'}, {want[1]}) (spots x truth genes)", truth, s, "mu")
-    return np.array([pos[g] for g in genes], dtype=np.int64)
-
-def check_truth(truth, sections, genes, data_genes, n_spots=None):
-    "`DataError` unless `truth` is an HDF5 file with the noiseless means `mu` of `sections` for `genes` (nothing large is read)."
-    with open_h5(truth) as f: _truth_index(f, Path(truth), sections, genes, data_genes, n_spots)
-
-def read_truth(truth, sections, genes, data_genes) -> dict:
-    "{section: oracle (N, G)}: the simulator's noiseless means restricted to `genes`, as log1p(1e4 · proportions)."
-    truth = Path(truth)
-    out = {}
-    with open_h5(truth) as f:
-        ix = _truth_index(f, truth, sections, genes, data_genes)
-        for s in sections: out[s] = log1p_means(np.asarray(f[s]["mu"][...], np.float64)[:, ix])
-    return out
-
 @contextlib.contextmanager
 def prediction_writer(path, genes: list, theta=None):
     """predictions.h5, a test section at a time: inside the block, `add(section, pred, target, coords, oracle=None)` writes
