@@ -25,7 +25,9 @@ RAW       ?=
 DEVICE    ?= cpu
 SEED      ?= 0
 N_GENES   ?= 250
-BATCH_SPOTS ?= 256
+# EPOCHS, MIN_STEPS, BATCH_SPOTS: empty means the library's defaults (moest3d.loop.TrainConfig: 30, 600, 256), the one
+# place they are set; the smoke preset sets its own
+BATCH_SPOTS ?=
 JOBS      ?= 2
 THREADS   ?= 1
 QUICK     ?=
@@ -48,8 +50,8 @@ SWEEP_METHODS ?= moest mlp-pos ridge-pos
 SWEEP_ABLATIONS ?= no_moe no_sobel_routing
 PRESET    ?= demo
 FOLDS     ?= 3
-EPOCHS    ?= 30
-MIN_STEPS ?= 600
+EPOCHS    ?=
+MIN_STEPS ?=
 METHODS   ?= moest moest-original mean ridge mlp knn ridge-pos mlp-pos
 ABLATIONS ?= no_fourier no_sobel_routing no_moe no_grad no_msm no_context no_target_head
 RUN       ?= runs/$(DATASET)-$(ENCODER)
@@ -67,7 +69,7 @@ TRUTH    := $(if $(filter virtual,$(DATASET)),$(RUN)/input.truth.h5)
 # (one torch thread per job: with $(JOBS) jobs on a small CPU, more threads only spin and slow everything down)
 PM        = set -o pipefail; OMP_NUM_THREADS=$(THREADS) MKL_NUM_THREADS=$(THREADS) .ci/papermill $(BIN)/papermill -k python3 --no-progress-bar --log-level WARNING
 QUIET_PM := 2>&1 | sed -u -e '/Kernel is running over TCP/d' -e '/KeyboardInterrupt caught in kernel/d'
-MADE_BY  := make figures DATASET=$(DATASET) ENCODER=$(ENCODER) FOLDS=$(FOLDS) EPOCHS=$(EPOCHS) SEED=$(SEED)$(if $(QUICK), QUICK=$(QUICK))
+MADE_BY  := make figures DATASET=$(DATASET) ENCODER=$(ENCODER) FOLDS=$(FOLDS)$(if $(EPOCHS), EPOCHS=$(EPOCHS)) SEED=$(SEED)$(if $(QUICK), QUICK=$(QUICK))
 
 FOLD_IDS    := $(shell seq 0 $$(( $(FOLDS) - 1 )))
 METHOD_RUNS := $(foreach m,$(sort moest $(METHODS)),$(foreach k,$(FOLD_IDS),$(TRAIN)/$(m)-f$(k)/metrics.csv))
@@ -156,7 +158,7 @@ TRAIN_DEPS := $(FEATURES) $(TRUTH) $(RUN)/folds.txt $(EXP)/train_fold.ipynb $(ST
 define train
 	@rm -rf $(@D); mkdir -p $(NBRUN); echo "train: $(1)$(if $(2), without $(2)) fold $(3)/$(FOLDS) -> $(@D)"
 	@$(PM) $(EXP)/train_fold.ipynb $(NBRUN)/train_fold-$(notdir $(@D)).ipynb -p data $(FEATURES) -p dataset $(DATASET) \
-	  -p out $(@D) -p method $(1) -p ablation "$(2)" -p fold $(3) -p folds $(FOLDS) -p epochs $(EPOCHS) -p min_steps $(MIN_STEPS) -p batch_spots $(BATCH_SPOTS) \
+	  -p out $(@D) -p method $(1) -p ablation "$(2)" -p fold $(3) -p folds $(FOLDS) $(if $(EPOCHS),-p epochs $(EPOCHS)) $(if $(MIN_STEPS),-p min_steps $(MIN_STEPS)) $(if $(BATCH_SPOTS),-p batch_spots $(BATCH_SPOTS)) \
 	  -p seed $(SEED) -p n_genes $(N_GENES) -p device $(DEVICE) -p truth "$(TRUTH)" $(QUIET_PM)
 endef
 $(METHOD_RUNS): $(TRAIN)/%/metrics.csv: $(TRAIN_DEPS)
