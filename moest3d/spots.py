@@ -103,16 +103,22 @@ class SpotData:
             if o.norm == norm and o.pool_k == self.pool_k:
                 for s, c in zip(o.sections, o._cache):
                     if c is not None: lend.setdefault(s, {k: v for k, v in c.items() if k in INPUT_KEYS})
-        self._cache, self._panel = [], [None] * len(self.sections)   # _panel: a streamed section's panel counts, sparse
+        n_sec = len(self.sections)
+        self._cache, self._panel = [None] * n_sec, [None] * n_sec   # _panel: a section's panel counts, sparse
+        own = [i for i, s in enumerate(self.sections) if not (self.gidx is None and s in lend)]
+        fits = in_memory if in_memory is not None else self.budget.limit - self.budget.used >= int(self.n_per[own].sum()) * self.row_bytes
+        if self.gidx is not None and not fits:
+            # not all of it fits: first every section's panel counts (about 25 times smaller than a cached section, and
+            # they spare a streamed block the decompression of all the file's genes), then whole sections while room is left
+            self._panel = [self._panel_counts(i) for i in range(n_sec)]
         for i, s in enumerate(self.sections):
-            if self.gidx is None and s in lend: self._cache.append(lend[s]); continue
+            if i not in own: self._cache[i] = lend[s]; continue
             nbytes = int(self.n_per[i]) * self.row_bytes
             keep = in_memory if in_memory is not None else self.budget.take(nbytes)
             if keep and in_memory is not None: self.budget.used += nbytes   # forced: counted, never refused
-            self._cache.append(self._read(i, slice(None)) if keep else None)
-        if self.gidx is not None:   # sections that stream keep their panel's counts in memory, sparse, when the budget has room
-            for i, c in enumerate(self._cache):
-                if c is None: self._panel[i] = self._panel_counts(i)
+            if keep:
+                self._cache[i] = self._read(i, slice(None))
+                if self._panel[i] is not None: self.budget.give(self._panel[i][2]); self._panel[i] = None   # not needed now
         self.n_read = 0   # spots read by `get` (the caching above does not count)
 
     @property
@@ -130,7 +136,8 @@ class SpotData:
             x = np.asarray(ds[a:b]); parts.append(sp.csr_matrix(x[:, self.gidx])); totals.append(x.sum(1).astype(np.float32))
         m = sp.vstack(parts, format="csr") if parts else sp.csr_matrix((0, len(self.gidx)), dtype=ds.dtype)
         total = np.concatenate(totals) if totals else np.zeros(0, np.float32)
-        return (m, total) if self.budget.take(m.data.nbytes + m.indices.nbytes + m.indptr.nbytes + total.nbytes) else None
+        nbytes = m.data.nbytes + m.indices.nbytes + m.indptr.nbytes + total.nbytes
+        return (m, total, nbytes) if self.budget.take(nbytes) else None
 
     def _expression(self, f, i: int, spots) -> dict:
         "counts, lib, total and target of the genes for the spots of section `i`: from its sparse panel counts, or read by chunks of rows."
@@ -138,7 +145,7 @@ class SpotData:
         # `lib` (the panel's count) is the NB model's ℓ, whose proportions ρ are over the panel
         rows = np.arange(self.n_per[i])[spots] if isinstance(spots, slice) else np.asarray(spots)
         if self._panel[i] is not None:
-            m, tot = self._panel[i]
+            m, tot, _ = self._panel[i]
             x, total = m[rows].toarray(), tot[rows]
         else:
             ds = f[self.sections[i]]["expression"]
