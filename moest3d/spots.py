@@ -103,13 +103,22 @@ class SpotData:
             if o.norm == norm and o.pool_k == self.pool_k:
                 for s, c in zip(o.sections, o._cache):
                     if c is not None: lend.setdefault(s, {k: v for k, v in c.items() if k in INPUT_KEYS})
-        self._cache = []
+        n_sec = len(self.sections)
+        self._cache, self._panel = [None] * n_sec, [None] * n_sec   # _panel: a section's panel counts, sparse
+        own = [i for i, s in enumerate(self.sections) if not (self.gidx is None and s in lend)]
+        fits = in_memory if in_memory is not None else self.budget.limit - self.budget.used >= int(self.n_per[own].sum()) * self.row_bytes
+        if self.gidx is not None and not fits:
+            # not all of it fits: first every section's panel counts (about 25 times smaller than a cached section, and
+            # they spare a streamed block the decompression of all the file's genes), then whole sections while room is left
+            self._panel = [self._panel_counts(i) for i in range(n_sec)]
         for i, s in enumerate(self.sections):
-            if self.gidx is None and s in lend: self._cache.append(lend[s]); continue
+            if i not in own: self._cache[i] = lend[s]; continue
             nbytes = int(self.n_per[i]) * self.row_bytes
             keep = in_memory if in_memory is not None else self.budget.take(nbytes)
             if keep and in_memory is not None: self.budget.used += nbytes   # forced: counted, never refused
-            self._cache.append(self._read(i, slice(None)) if keep else None)
+            if keep:
+                self._cache[i] = self._read(i, slice(None))
+                if self._panel[i] is not None: self.budget.give(self._panel[i][2]); self._panel[i] = None   # not needed now
         self.n_read = 0   # spots read by `get` (the caching above does not count)
 
     @property
@@ -118,16 +127,32 @@ class SpotData:
     def cached(self) -> list: return [s for s, c in zip(self.sections, self._cache) if c is not None]
     def __len__(self): return self.n
 
+    def _panel_counts(self, i: int):
+        "(the panel's counts of section `i` as a CSR matrix, each spot's total over all genes): one pass over its counts; None when the budget has no room. Streamed blocks then decompress no counts."
+        import scipy.sparse as sp
+        ds = self.src[self.sections[i]]["expression"]
+        parts, totals = [], []
+        for a, b in _row_chunks(ds.shape[0], ds.shape[1]):
+            x = np.asarray(ds[a:b]); parts.append(sp.csr_matrix(x[:, self.gidx])); totals.append(x.sum(1).astype(np.float32))
+        m = sp.vstack(parts, format="csr") if parts else sp.csr_matrix((0, len(self.gidx)), dtype=ds.dtype)
+        total = np.concatenate(totals) if totals else np.zeros(0, np.float32)
+        nbytes = m.data.nbytes + m.indices.nbytes + m.indptr.nbytes + total.nbytes
+        return (m, total, nbytes) if self.budget.take(nbytes) else None
+
     def _expression(self, f, i: int, spots) -> dict:
-        "counts, lib, total and target of the genes for the spots of section `i`, read by chunks of rows."
-        ds = f[self.sections[i]]["expression"]
+        "counts, lib, total and target of the genes for the spots of section `i`: from its sparse panel counts, or read by chunks of rows."
         # the library size of the targets is the spot's count over ALL genes of the file (scanpy's normalize_total);
         # `lib` (the panel's count) is the NB model's ℓ, whose proportions ρ are over the panel
-        rows = np.arange(ds.shape[0])[spots] if isinstance(spots, slice) else np.asarray(spots)
-        step = max(1, (1 << 26) // max(1, ds.shape[1] * 4))
-        full = [read_rows(ds, rows[a:a + step]) for a in range(0, len(rows), step)] or [np.zeros((0, ds.shape[1]), ds.dtype)]
-        x = np.concatenate([c[:, self.gidx] for c in full])
-        total = np.concatenate([c.sum(1) for c in full]).astype(np.float32)
+        rows = np.arange(self.n_per[i])[spots] if isinstance(spots, slice) else np.asarray(spots)
+        if self._panel[i] is not None:
+            m, tot, _ = self._panel[i]
+            x, total = m[rows].toarray(), tot[rows]
+        else:
+            ds = f[self.sections[i]]["expression"]
+            step = max(1, (1 << 26) // max(1, ds.shape[1] * 4))
+            full = [read_rows(ds, rows[a:a + step]) for a in range(0, len(rows), step)] or [np.zeros((0, ds.shape[1]), ds.dtype)]
+            x = np.concatenate([c[:, self.gidx] for c in full])
+            total = np.concatenate([c.sum(1) for c in full]).astype(np.float32)
         return dict(counts=x.astype(np.float32), lib=x.sum(1).astype(np.float32), total=total,
                     target=log1p_normalize(x, total=total if self.norm.target_sum == "file" else None))
 
@@ -138,24 +163,25 @@ class SpotData:
             parts = [self._read(i, rows[a:a + piece], piece) for a in range(0, len(rows), piece)]
             return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
         f, sec = self.src, self.sections[i]
-        out = self.norm.apply(read_raw(f, sec, spots, self.stage[i]))
-        if self.pool_k: out["ctx"] = self._pooled(f, i, spots, out["feats"])
+        if self.pool_k and not (isinstance(spots, slice) and spots == slice(None)): out = self._pooled(f, i, rows)
+        else:
+            out = self.norm.apply(read_raw(f, sec, spots, self.stage[i]))
+            if self.pool_k: out["ctx"] = neighbour_pool(self.coords_um[self.offsets[i]:self.offsets[i + 1]], out["feats"], self.pool_k)
         if self.gidx is not None: out.update(self._expression(f, i, spots))
         return out
 
-    def _pooled(self, f, i: int, spots, feats) -> np.ndarray:
-        "`neighbour_pool` of section `i` for `spots` (a slice of all, or sorted indices), reading only the neighbours' features."
-        xy = self.coords_um[self.offsets[i]:self.offsets[i + 1]]
-        if isinstance(spots, slice) and spots == slice(None): return neighbour_pool(xy, feats, self.pool_k)
+    def _pooled(self, f, i: int, idx) -> dict:
+        "The normalised inputs of spots `idx` (sorted) of section `i` with `ctx` (`neighbour_pool`), reading their neighbourhoods once (which hold the spots themselves)."
         from scipy.spatial import cKDTree
-        idx = np.arange(len(xy))[spots]
+        xy = self.coords_um[self.offsets[i]:self.offsets[i + 1]]
         if i not in self._trees: self._trees[i] = cKDTree(xy[:, :2])   # streamed blocks of one section share its tree
         nbs = neighbour_index(xy, self.pool_k, idx, self._trees[i])
-        rows = np.unique(np.concatenate([nb.ravel() for nb in nbs]))
-        raw = read_raw(f, self.sections[i], rows, self.stage[i])
-        fr = self.norm.apply(raw)["feats"]
-        pos = np.searchsorted(rows, np.arange(len(xy)))   # section row -> row of fr (valid for rows read)
-        return np.concatenate([gather_mean(fr, pos[nb]) for nb in nbs], 1)
+        rows = np.unique(np.concatenate([idx] + [nb.ravel() for nb in nbs]))
+        near = self.norm.apply(read_raw(f, self.sections[i], rows, self.stage[i]))
+        pos = np.searchsorted(rows, np.arange(len(xy)))   # section row -> row of `near` (valid for rows read)
+        out = {k: v[pos[idx]] for k, v in near.items()}
+        out["ctx"] = np.concatenate([gather_mean(near["feats"], pos[nb]) for nb in nbs], 1)
+        return out
 
     def subset(self, sections: Sequence[str]) -> "SpotData":
         "The same data restricted to `sections` (a subset, in the order given), sharing what was already read: nothing is read again."
@@ -170,7 +196,7 @@ class SpotData:
         out.group, out.stage = self.group[ix], [self.stage[i] for i in ix]
         out.coords_um = np.concatenate([self.coords_um[self.offsets[i]:self.offsets[i + 1]] for i in ix]) if ix else np.zeros((0, 3))
         out._trees = {j: self._trees[i] for j, i in enumerate(ix) if i in self._trees}
-        out._cache, out.n_read = [self._cache[i] for i in ix], 0
+        out._cache, out._panel, out.n_read = [self._cache[i] for i in ix], [self._panel[i] for i in ix], 0
         return out
 
     def get(self, idx) -> dict:
@@ -206,6 +232,7 @@ class SpotData:
         out = []
         for i, s in enumerate(self.sections):
             if self._cache[i] is not None: out.append(self._cache[i]["lib"]); continue
+            if self._panel[i] is not None: out.append(np.asarray(self._panel[i][0].sum(1)).ravel().astype(np.float32)); continue
             ds = self.src[s]["expression"]
             out += [np.asarray(ds[a:b])[:, self.gidx].sum(1) for a, b in _row_chunks(ds.shape[0], ds.shape[1])]
         return np.concatenate(out).astype(np.float32) if out else np.zeros(0, np.float32)
