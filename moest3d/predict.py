@@ -133,7 +133,8 @@ def iter_predictions(run: dict,  # a trained run (`load_run`)
     cfg, model = run["config"], run["model"]
     moest = cfg["method"] in MOEST_METHODS
     pool_k = (cfg.get("model") or {}).get("pool_k", ()) if moest else ()
-    budget = MemoryBudget(cache_budget_gb(max_memory_gb, table, len(run["genes"].selected), per_spot=384))  # + obs, obsm of the output
+    # the output's obs, obsm and index stay in memory until it is written: 576 bytes a spot (at 384, 2 M spots peaked at 4.2 GB with 3)
+    budget = MemoryBudget(cache_budget_gb(max_memory_gb, table, len(run["genes"].selected), per_spot=576))
     try: inputs = SpotData(data, names, norm, table=table, budget=budget, pool_k=pool_k)  # no genes: no counts
     except DataError: raise
     except MoestError as e: raise MoestError(f"{data}: {e} (checkpoint {run.get('path')})") from None   # `Norm.apply`'s checks
