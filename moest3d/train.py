@@ -300,7 +300,7 @@ def run_fold(data,  # the features H5 (`moest3d extract`'s output), a path or a 
         summary = {"baseline": b.info()}
         with open(out / "log.jsonl", "w") as fh: fh.write(json.dumps({"epoch": 0, **json.loads(json.dumps(b.info(), default=float))}) + "\n")
     # scoring, a test section at a time: predict it, then read its counts (only to make targets), write, score, let go
-    test = SpotData(fd.data, fd.split.test, fd.norm, fd.genes.selected, table=fd.table, in_memory=False)
+    test = SpotData(fd.data, fd.split.test, fd.norm, fd.genes.selected, table=fd.table, budget=MemoryBudget(0))   # read once: nothing kept
     sets, genes_all = fd.genes.sets(), fd.data.genes
     scores = [TidyMetrics(label, fd.split.fold, fd.genes.selected, sets)] + ([TidyMetrics("oracle", fd.split.fold, fd.genes.selected, sets)] if truth else [])
     with prediction_writer(out / "predictions.h5", fd.genes.selected, extra.get("theta")) as add:
