@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .core import DataError, MoestError, atomic_path
-from .data import Section, decode_str, decode_strs, open_h5, read_gene_names, write_h5
+from .data import Section, decode_str, decode_strs, open_h5, write_h5
 from .metrics import log1p_normalize
 
 # %% auto #0

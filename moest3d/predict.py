@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from .core import DataError, MoestError, atomic_path, check_out
 from .data import PREDICT_NEEDS, decode_str, open_h5, validate_h5

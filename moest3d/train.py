@@ -9,11 +9,9 @@ import argparse
 import contextlib
 import json
 import math
-import os
-import random
 import sys
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import h5py
@@ -24,13 +22,12 @@ import torch
 from . import __version__
 from .baselines import BASELINES, Baseline, fit_baseline
 from .core import DataError, MoestError, atomic_path, parse_set, progress
-from .data import TRAIN_NEEDS, decode_strs, open_h5, read_gene_names, validate_h5
+from .data import TRAIN_NEEDS, validate_h5
 from .dataset import FeatureFile, GeneSets, Norm, fit_norm, section_table, select_genes
 from .loop import (TrainConfig, _is_int, _is_num, _save_safetensors, checkpoint_file, dist_info, predict_moest,
                           train_moest)
 from .spots import MemoryBudget, SpotData, cache_budget_gb
 from .evaluate import TidyMetrics, check_truth, fold_values, read_truth, write_run_metrics
-from .metrics import log1p_means
 from .patches import read_gene_list
 from .splits import DATASETS, PROTOCOLS, Split, fold_split, make_split
 
@@ -250,7 +247,7 @@ def run_fold(data,  # the features H5 (`moest3d extract`'s output), a path or a 
         log(f"{out}: already finished (metrics.csv exists)"); return old
     if (out / "config.json").exists() and not resume:
         raise MoestError(f"{out} already holds a run; pass --resume to continue it or choose another --out")
-    if validate: validate_h5(data, **TRAIN_NEEDS)
+    if validate: validate_h5(data.path if isinstance(data, FeatureFile) else data, **TRAIN_NEEDS)
     if world > 1 and torch.distributed.is_initialized(): torch.distributed.barrier()  # every process checked before rank 0 writes
     if device.startswith("cuda") and world > 1: device = f"cuda:{local}"
     t_start = time.time()
