@@ -91,8 +91,8 @@ def context_of(table, section: str, n_adjacent: int = 1) -> list:
 
 @torch.no_grad()
 def predict_moest(model, inputs: SpotData, sections, table=None, device="cpu", eval_spots: int = 4096,
-                  context_sections: int = 1, amp: bool = True) -> dict:
-    "{section: dict(pred (N,G) log1p(1e4·ρ), rho, gates, g, log_lib)} from features, coordinates and morphology only."
+                  context_sections: int = 1, amp: bool = True, rows: int = 8192) -> dict:
+    "{section: dict(pred (N,G) log1p(1e4·ρ), rho, gates, g, log_lib)} from features, coordinates and morphology only; `eval_spots` a forward pass, ρ and pred `rows` spots at a time."
     if inputs.gidx is not None: raise MoestError("predict_moest takes inputs without genes (no counts on the prediction path)")
     table = section_table(inputs.path) if table is None else table
     model.eval()
@@ -103,7 +103,7 @@ def predict_moest(model, inputs: SpotData, sections, table=None, device="cpu", e
         ctx = [s for s in context_of(table, sec, context_sections) if s in inputs.sections] if context_sections else [sec]
         idx = np.concatenate([np.arange(inputs.offsets[i], inputs.offsets[i + 1]) for i in map(inputs.sections.index, ctx)])
         n = inputs.n_per[si]
-        res = {}
+        sec_out = {}   # each output is filled in place as its blocks come, and turned into ρ and pred by rows (float64 stays small)
         for b in spatial_blocks(inputs.coords_um[idx], np.zeros(len(idx)), eval_spots):
             gi = idx[b]
             keep = inputs.sec_of[gi] == si
@@ -114,15 +114,17 @@ def predict_moest(model, inputs: SpotData, sections, table=None, device="cpu", e
             local = gi[keep] - inputs.offsets[si]
             for k in ("log_rho", "gates", "g", "log_lib") + (("pred",) if o.get("pred") is not None else ()):
                 v = o[k].float()[torch.as_tensor(keep, device=dev)].cpu().numpy()
-                res.setdefault(k, []).append((local, v))
-        sec_out = {}
-        for k, parts in res.items():
-            arr = np.zeros((n,) + parts[0][1].shape[1:], np.float32)
-            for local, v in parts: arr[local] = v
-            sec_out[k] = arr
-        rho = np.exp(sec_out.pop("log_rho").astype(np.float64))
-        sec_out["rho"] = (rho / rho.sum(1, keepdims=True)).astype(np.float32)
-        if "pred" not in sec_out: sec_out["pred"] = log1p_proportions(sec_out["rho"], panel_frac=inputs.norm.panel_frac)
+                if k not in sec_out: sec_out[k] = np.zeros((n,) + v.shape[1:], np.float32)
+                sec_out[k][local] = v
+        log_rho = sec_out.pop("log_rho")
+        sec_out["rho"] = rho = np.empty_like(log_rho)
+        own_pred = "pred" not in sec_out
+        if own_pred: sec_out["pred"] = np.empty_like(log_rho)
+        for a in range(0, n, rows):
+            r = np.exp(log_rho[a:a + rows].astype(np.float64))
+            rho[a:a + rows] = r / r.sum(1, keepdims=True)
+            if own_pred: sec_out["pred"][a:a + rows] = log1p_proportions(rho[a:a + rows], panel_frac=inputs.norm.panel_frac)
+        del log_rho
         out[sec] = sec_out
     return out
 

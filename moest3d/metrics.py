@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 # %% auto #0
-__all__ = ['PER_GENE', 'LEVELS', 'log1p_normalize', 'log1p_proportions', 'log1p_means', 'constant_predictions',
+__all__ = ['PER_GENE', 'LEVELS', 'log1p_normalize', 'log1p_proportions', 'log1p_means', 'constant_predictions', 'gene_chunks',
            'pearson_per_gene', 'spearman_per_gene', 'gene_metrics', 'mean_over_sections', 'primary_r', 'PooledPearson',
            'pooled_pearson', 'predicted_mean', 'nb_coverage', 'spatial_gradient', 'routing_agreement', 'routing_shares']
 
@@ -43,8 +43,16 @@ def constant_predictions(y_true, y_pred) -> np.ndarray:
     "Genes whose prediction is constant over the spots while the truth varies: they score r = 0."
     return _constant(y_pred) & ~_constant(y_true)
 
-def pearson_per_gene(y_true, y_pred) -> np.ndarray:
-    "Pearson r of each column (gene) across rows (spots); 0 where the prediction is constant, NaN where the truth is (undefined for every method)."
+def gene_chunks(n_spots: int, n_genes: int, budget: int = 1 << 24) -> list:
+    "Column slices of at most `budget` bytes of float64 over `n_spots` rows: the per-gene metrics of a large section are computed a slice at a time, so their float64 temporaries (ranks, centred copies) stay small."
+    w = max(1, budget // max(1, 8 * n_spots))
+    return [slice(a, min(n_genes, a + w)) for a in range(0, n_genes, w)]
+
+def pearson_per_gene(y_true, y_pred, budget: int = 1 << 24) -> np.ndarray:
+    "Pearson r of each column (gene) across rows (spots); 0 where the prediction is constant, NaN where the truth is (undefined for every method). Large inputs go by `gene_chunks` of `budget` bytes."
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    chunks = gene_chunks(*y_true.shape, budget) if y_true.ndim == 2 else []
+    if len(chunks) > 1: return np.concatenate([pearson_per_gene(y_true[:, c], y_pred[:, c], budget) for c in chunks])
     t, p = _center(y_true), _center(y_pred)
     ct, cp = _constant(y_true), _constant(y_pred)
     den = np.sqrt((t * t).sum(0) * (p * p).sum(0))
@@ -64,13 +72,17 @@ def spearman_per_gene(y_true, y_pred) -> np.ndarray:
 # %% ../nbs/05_metrics.ipynb #a099ab27
 PER_GENE = ("pearson", "spearman", "mse", "mae", "constant")
 
-def gene_metrics(y_true, y_pred) -> dict:
-    "Per-gene metrics of one test section (both on the log1p-normalised scale): pearson, spearman, mse, mae, and `constant` (1 where the prediction is constant, scored r = 0)."
-    t, p = np.asarray(y_true, np.float64), np.asarray(y_pred, np.float64)
-    if t.shape != p.shape: raise ValueError(f"shapes differ: {t.shape} vs {p.shape}")
+def _section_metrics(t, p) -> dict:
     return {"pearson": pearson_per_gene(t, p), "spearman": spearman_per_gene(t, p),
             "mse": ((t - p) ** 2).mean(0), "mae": np.abs(t - p).mean(0),
             "constant": constant_predictions(t, p).astype(np.float64)}
+
+def gene_metrics(y_true, y_pred, budget: int = 1 << 24) -> dict:
+    "Per-gene metrics of one test section (both on the log1p-normalised scale): pearson, spearman, mse, mae, and `constant` (1 where the prediction is constant, scored r = 0); computed over `gene_chunks` of `budget` bytes."
+    t, p = np.asarray(y_true), np.asarray(y_pred)
+    if t.shape != p.shape: raise ValueError(f"shapes differ: {t.shape} vs {p.shape}")
+    parts = [_section_metrics(np.asarray(t[:, c], np.float64), np.asarray(p[:, c], np.float64)) for c in gene_chunks(*t.shape, budget)]
+    return {k: np.concatenate([q[k] for q in parts]) for k in parts[0]} if parts else _section_metrics(t.astype(np.float64), p.astype(np.float64))
 
 def mean_over_sections(per_section: list) -> float:
     "The primary summary: nan-mean over genes within each section, then mean over sections."
@@ -85,16 +97,23 @@ class PooledPearson:
     """Per-gene Pearson r over the spots of several sections pooled, added one section at a time: means and co-moments
     are merged (Chan et al.'s pairwise update), so a run never holds every test section at once. The same rules as
     `pearson_per_gene`: 0 where the prediction is constant, NaN where the truth is."""
-    def __init__(self): self.n, self.m, self.s, self.lo, self.hi, self.amax = 0, None, None, None, None, None
+    def __init__(self, budget: int = 1 << 24):
+        self.n, self.m, self.s, self.lo, self.hi, self.amax, self.budget = 0, None, None, None, None, None, budget
+
+    @staticmethod
+    def _moments(t, p):
+        "Means, co-moments, min, max and max |x| of one section's genes (float64)."
+        m = np.stack([t.mean(0), p.mean(0)]); dt, dp = t - m[0], p - m[1]
+        s = np.stack([(dt * dt).sum(0), (dp * dp).sum(0), (dt * dp).sum(0)])
+        st = lambda f: np.stack([f(t), f(p)])
+        return m, s, st(lambda a: a.min(0)), st(lambda a: a.max(0)), st(lambda a: np.abs(a).max(0))
 
     def add(self, y_true, y_pred) -> "PooledPearson":
-        t, p = np.asarray(y_true, np.float64), np.asarray(y_pred, np.float64)
+        t, p = np.asarray(y_true), np.asarray(y_pred)
         if t.shape != p.shape: raise ValueError(f"shapes differ: {t.shape} vs {p.shape}")
         if not len(t): return self
-        x = np.stack([t, p])                                    # (2, n, G)
-        m = x.mean(1); d = x - m[:, None]
-        s = np.stack([(d[0] * d[0]).sum(0), (d[1] * d[1]).sum(0), (d[0] * d[1]).sum(0)])
-        lo, hi, amax = x.min(1), x.max(1), np.abs(x).max(1)
+        parts = [self._moments(np.asarray(t[:, c], np.float64), np.asarray(p[:, c], np.float64)) for c in gene_chunks(*t.shape, self.budget)]
+        m, s, lo, hi, amax = (np.concatenate([q[j] for q in parts], axis=-1) for j in range(5))
         if self.n == 0: self.n, self.m, self.s, self.lo, self.hi, self.amax = len(t), m, s, lo, hi, amax; return self
         n, N = len(t), self.n + len(t)
         dm = m - self.m

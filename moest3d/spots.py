@@ -55,7 +55,7 @@ class MemoryBudget:
     def __repr__(self): return f"MemoryBudget({self.used / 2 ** 30:.3f} of {self.limit / 2 ** 30:.3f} GB)"
 
 RUNTIME_GB = 0.5          # Python, torch, the model and a block: about 0.4 GB measured on CPU
-WORK_BYTES = 100          # bytes per spot and gene while one section is predicted and scored (float64 metrics, ranks)
+WORK_BYTES = 100          # bytes per spot and gene while one section is predicted and scored (its outputs and targets; metrics go by gene slices)
 
 def cache_budget_gb(max_memory_gb: float, table: pd.DataFrame, n_genes: int, per_spot: int = 128) -> float:
     "What a memory limit leaves for cached sections: less the runtime, the work on the largest section (`WORK_BYTES` a spot and gene) and `per_spot` bytes of every spot for the index arrays (coordinates, section ids) of a run's views."
@@ -150,9 +150,9 @@ class SpotData:
         else:
             ds = f[self.sections[i]]["expression"]
             step = max(1, (1 << 26) // max(1, ds.shape[1] * 4))
-            full = [read_rows(ds, rows[a:a + step]) for a in range(0, len(rows), step)] or [np.zeros((0, ds.shape[1]), ds.dtype)]
-            x = np.concatenate([c[:, self.gidx] for c in full])
-            total = np.concatenate([c.sum(1) for c in full]).astype(np.float32)
+            parts = [(c[:, self.gidx], c.sum(1)) for c in (read_rows(ds, rows[a:a + step]) for a in range(0, len(rows), step))]
+            parts = parts or [(np.zeros((0, len(self.gidx)), ds.dtype), np.zeros(0, ds.dtype))]   # each slab of all genes is let go at once
+            x, total = np.concatenate([q[0] for q in parts]), np.concatenate([q[1] for q in parts]).astype(np.float32)
         return dict(counts=x.astype(np.float32), lib=x.sum(1).astype(np.float32), total=total,
                     target=log1p_normalize(x, total=total if self.norm.target_sum == "file" else None))
 
@@ -220,12 +220,14 @@ class SpotData:
         i = self.sections.index(name)
         return self.get(np.arange(self.offsets[i], self.offsets[i + 1]))
 
-    def targets(self, name: str) -> np.ndarray:
+    def targets(self, name: str, piece: int = 8192) -> np.ndarray:
         "The log-normalised targets of one section, reading only its counts (by chunks) when it is not cached."
         i = self.sections.index(name)
         if self.gidx is None: raise MoestError(f"targets of {name}: this SpotData has no genes")
         if self._cache[i] is not None: return self._cache[i]["target"]
-        return self._expression(self.src, i, slice(None))["target"]
+        n = self.n_per[i]    # `piece` spots at a time, so that the float64 intermediates of the normalisation stay small
+        return np.concatenate([self._expression(self.src, i, slice(a, min(n, a + piece)))["target"] for a in range(0, n, piece)]
+                              or [np.zeros((0, len(self.gidx)), np.float32)])
 
     def lib(self) -> np.ndarray:
         "Library size (selected genes) of every spot, read by chunks when streaming."

@@ -311,6 +311,7 @@ def run_fold(data,  # the features H5 (`moest3d extract`'s output), a path or a 
             add(s, p, t, inputs.coords_um[inputs.offsets[i]:inputs.offsets[i + 1]], o)
             scores[0].add(s, t, p["pred"])
             if truth: scores[1].add(s, t, o)
+            del p, t, o                  # let this section go before the next one is predicted
     df = pd.concat([sc.frame() for sc in scores], ignore_index=True)
     write_run_metrics(out, df)
     fv = fold_values(df)
