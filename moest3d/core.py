@@ -24,7 +24,7 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['MoestError', 'DataError', 'os_error_message', 'check_space', 'atomic_path', 'check_out', 'check_folder', 'parse_set',
-           'seed_everything', 'progress', 'sha256_file']
+           'seed_everything', 'progress', 'release_memory', 'sha256_file']
 
 # %% ../nbs/00_core.ipynb #e1955a2f
 class MoestError(Exception):
@@ -241,6 +241,20 @@ def progress(iterable=None, desc: str = "", total=None, unit: str = "it", **kwar
     disable = None if flag is None else flag == "0"
     return tqdm(iterable, desc=desc, total=total, unit=unit, disable=disable, file=sys.stderr,
                 dynamic_ncols=True, **kwargs)
+
+# %% ../nbs/00_core.ipynb #67491e0d
+def release_memory() -> bool:
+    "Hand the C heap's free pages back to the system (glibc's `malloc_trim(0)`); call it between large sections. False where there is no glibc."
+    global _LIBC
+    if _LIBC is None:
+        import ctypes, ctypes.util
+        try: _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6"); _LIBC.malloc_trim.argtypes = [ctypes.c_size_t]
+        except (OSError, AttributeError): _LIBC = False
+    if not _LIBC: return False
+    _LIBC.malloc_trim(0)
+    return True
+
+_LIBC = None
 
 # %% ../nbs/00_core.ipynb #a60c8b10
 def sha256_file(path, chunk: int = 1 << 20) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .core import MoestError, atomic_path, progress, seed_everything
+from .core import MoestError, atomic_path, progress, release_memory, seed_everything
 from .metrics import log1p_proportions, mean_over_sections, pearson_per_gene
 from .spots import BlockSampler, SpotData, spatial_blocks, to_batch
 from .dataset import section_table, specimen_stacks
@@ -240,9 +240,12 @@ def _all_reduce(sums: dict, n_blocks: int, read: int) -> tuple:
 # %% ../nbs/47_loop.ipynb #571185f8
 def validation_r(model, inputs: SpotData, fold, tcfg: TrainConfig, dev) -> float:
     "Mean per-gene Pearson r within each validation section, then over them (−inf when undefined)."
-    r = mean_over_sections([pearson_per_gene(fold.val.targets(s), predict_moest(model, inputs, [s], fold.table, dev, tcfg.eval_spots,
-                                                                                tcfg.context_sections, tcfg.amp)[s]["pred"])
-                            for s in fold.split.val])
+    per = []
+    for s in fold.split.val:
+        per.append(pearson_per_gene(fold.val.targets(s), predict_moest(model, inputs, [s], fold.table, dev, tcfg.eval_spots,
+                                                                       tcfg.context_sections, tcfg.amp)[s]["pred"]))
+        release_memory()   # the section's temporaries go back to the system before the next one (`core.release_memory`)
+    r = mean_over_sections(per)
     return r if np.isfinite(r) else -math.inf
 
 # %% ../nbs/47_loop.ipynb #0ab1de93

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .core import DataError, MoestError, atomic_path, check_out
+from .core import DataError, MoestError, atomic_path, check_out, release_memory
 from .data import PREDICT_NEEDS, decode_str, open_h5, validate_h5
 from .dataset import SOBEL_FALLBACK_COLUMNS, GeneSets, Norm, _morph_columns, section_table
 from .loop import TrainConfig, checkpoint_file, predict_moest
@@ -112,13 +112,15 @@ def iter_predictions(run: dict,  # a trained run (`load_run`)
                      data,  # the features H5 of the slides to predict (no counts needed)
                      sections=None,  # names of the sections to predict (default: all)
                      device: str = "cpu",  # cpu, cuda or cuda:N
-                     max_memory_gb: float = 4.0,  # memory for the input spots: cached while they fit, else streamed
+                     max_memory_gb: float = 4.0,  # memory for the whole prediction: input spots are cached while they fit, else streamed
                     ) -> SectionStream:
     """`(section, dict(pred, coords_3d[, rho, gates, g, log_lib]))` for `sections` (default all) of a features H5, one
     section at a time: a section is predicted only when the iteration reaches it, and nothing of it is kept afterwards.
     Everything is checked when this is called, before any section is predicted: the file (`PREDICT_NEEDS`: features,
     coordinates, morphology; counts are never read), the section names, the encoder, feature width and morphology columns.
-    `max_memory_gb`: the input spots are held in memory up to this size, else read from the file as a section needs them."""
+    `max_memory_gb`: the memory of the whole prediction. Less a reserve (`spots.cache_budget_gb`: torch, the section being
+    predicted, 576 bytes a spot for the output's index), the input spots are held in memory up to it, else read from the
+    file as a section needs them."""
     if not isinstance(max_memory_gb, (int, float)) or not max_memory_gb > 0:
         raise MoestError(f"--max-memory-gb must be a number > 0, got {max_memory_gb!r}")
     validate_h5(data, **PREDICT_NEEDS)
@@ -151,7 +153,9 @@ def iter_predictions(run: dict,  # a trained run (`load_run`)
         return out
 
     def stream():
-        for s in sections: yield s, one(s)   # not bound to a name here: the consumer's release frees the section
+        for s in sections:
+            release_memory()             # the previous section's temporaries go back to the system (`core.release_memory`)
+            yield s, one(s)              # not bound to a name here: the consumer's release frees the section
     return SectionStream({s: int(inputs.n_per[names.index(s)]) for s in sections}, stream())
 
 def predict_sections(run: dict, data, sections=None, device: str = "cpu", max_memory_gb: float = 4.0) -> dict:
@@ -292,8 +296,9 @@ def predict_parser(p: argparse.ArgumentParser):
     p.add_argument("--sections", nargs="*", default=None, help="only these sections (default all)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--max-memory-gb", type=float, default=4.0,
-                   help="memory for the input spots (features, coordinates, morphology): above it they are read from the file as "
-                        "each section needs them; predictions are written section by section either way")
+                   help="memory for the whole prediction: input spots (features, coordinates, morphology) are cached while they fit "
+                        "in it, less a reserve for torch, the section being predicted and the output's index; the rest is read from "
+                        "the file as each section needs it. Predictions are written section by section either way")
 
 def predict_main(args) -> int:
     "Predict every spot of the file's sections and write an AnnData, one section at a time."

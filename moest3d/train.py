@@ -21,7 +21,7 @@ import torch
 
 from . import __version__
 from .baselines import BASELINES, Baseline, fit_baseline
-from .core import DataError, MoestError, atomic_path, parse_set, progress
+from .core import DataError, MoestError, atomic_path, parse_set, progress, release_memory
 from .data import TRAIN_NEEDS, validate_h5
 from .dataset import FeatureFile, GeneSets, Norm, fit_norm, section_table, select_genes
 from .loop import (TrainConfig, _is_int, _is_num, _save_safetensors, checkpoint_file, dist_info, predict_moest,
@@ -312,6 +312,7 @@ def run_fold(data,  # the features H5 (`moest3d extract`'s output), a path or a 
             scores[0].add(s, t, p["pred"])
             if truth: scores[1].add(s, t, o)
             del p, t, o                  # let this section go before the next one is predicted
+            release_memory()
     df = pd.concat([sc.frame() for sc in scores], ignore_index=True)
     write_run_metrics(out, df)
     fv = fold_values(df)
