@@ -139,22 +139,25 @@ class SpotData:
         nbytes = m.data.nbytes + m.indices.nbytes + m.indptr.nbytes + total.nbytes
         return (m, total, nbytes) if self.budget.take(nbytes) else None
 
-    def _expression(self, f, i: int, spots) -> dict:
-        "counts, lib, total and target of the genes for the spots of section `i`: from its sparse panel counts, or read by chunks of rows."
+    def _expression(self, f, i: int, spots, piece: int = 8192) -> dict:
+        "counts, lib, total and target of the genes for the spots of section `i`, `piece` spots at a time (so that a slab of all the file's genes and the float64 of the normalisation stay small): from its sparse panel counts, or read from the file."
         # the library size of the targets is the spot's count over ALL genes of the file (scanpy's normalize_total);
         # `lib` (the panel's count) is the NB model's ℓ, whose proportions ρ are over the panel
         rows = np.arange(self.n_per[i])[spots] if isinstance(spots, slice) else np.asarray(spots)
-        if self._panel[i] is not None:
-            m, tot, _ = self._panel[i]
-            x, total = m[rows].toarray(), tot[rows]
-        else:
-            ds = f[self.sections[i]]["expression"]
-            step = max(1, (1 << 26) // max(1, ds.shape[1] * 4))
-            parts = [(c[:, self.gidx], c.sum(1)) for c in (read_rows(ds, rows[a:a + step]) for a in range(0, len(rows), step))]
-            parts = parts or [(np.zeros((0, len(self.gidx)), ds.dtype), np.zeros(0, ds.dtype))]   # each slab of all genes is let go at once
-            x, total = np.concatenate([q[0] for q in parts]), np.concatenate([q[1] for q in parts]).astype(np.float32)
-        return dict(counts=x.astype(np.float32), lib=x.sum(1).astype(np.float32), total=total,
-                    target=log1p_normalize(x, total=total if self.norm.target_sum == "file" else None))
+        ds = None if self._panel[i] is not None else f[self.sections[i]]["expression"]
+        if ds is not None: piece = min(piece, max(1, (1 << 26) // max(1, 4 * ds.shape[1])))   # a slab of all genes: at most 64 MB
+        parts = []
+        for a in range(0, max(1, len(rows)), piece):
+            r = rows[a:a + piece]
+            if ds is None:
+                m, tot, _ = self._panel[i]
+                x, total = m[r].toarray(), tot[r]
+            else:
+                c = read_rows(ds, r)                                     # all genes of these spots, let go at once
+                x, total = c[:, self.gidx], c.sum(1).astype(np.float32)
+            parts.append(dict(counts=x.astype(np.float32), lib=x.sum(1).astype(np.float32), total=total,
+                              target=log1p_normalize(x, total=total if self.norm.target_sum == "file" else None)))
+        return {k: np.concatenate([q[k] for q in parts]) for k in parts[0]} if len(parts) > 1 else parts[0]
 
     def _read(self, i: int, spots, piece: int = 8192) -> dict:
         "Normalised arrays of section `i` (all spots or a sorted index/slice), read from the file, at most `piece` spots at a time (so that float64 intermediates stay small)."
@@ -225,9 +228,7 @@ class SpotData:
         i = self.sections.index(name)
         if self.gidx is None: raise MoestError(f"targets of {name}: this SpotData has no genes")
         if self._cache[i] is not None: return self._cache[i]["target"]
-        n = self.n_per[i]    # `piece` spots at a time, so that the float64 intermediates of the normalisation stay small
-        return np.concatenate([self._expression(self.src, i, slice(a, min(n, a + piece)))["target"] for a in range(0, n, piece)]
-                              or [np.zeros((0, len(self.gidx)), np.float32)])
+        return self._expression(self.src, i, slice(None), piece)["target"]
 
     def lib(self) -> np.ndarray:
         "Library size (selected genes) of every spot, read by chunks when streaming."
