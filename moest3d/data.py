@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -17,10 +20,11 @@ import numpy as np
 from .core import DataError, MoestError, atomic_path, os_error_message
 
 # %% auto #0
-__all__ = ['FIELDS', 'REQUIRED', 'CHUNK_ROWS', 'CHUNK_BYTES', 'INT32_MAX', 'SAME_WIDTH', 'TRAIN_NEEDS', 'PREDICT_NEEDS',
-           'Section', 'compression_opts', 'chunk_shape', 'H5Writer', 'write_h5', 'toy_sections', 'open_h5',
-           'decode_str', 'decode_strs', 'list_sections', 'read_gene_names', 'read_attrs', 'read_section',
-           'iter_sections', 'H5Summary', 'validate_h5', 'to_anndata', 'from_anndata', 'inspect_parser', 'inspect_main']
+__all__ = ['FIELDS', 'REQUIRED', 'CHUNK_ROWS', 'CHUNK_BYTES', 'INT32_MAX', 'SAME_WIDTH', 'MIN_PATCH_PX', 'SECTION_NUMBERS',
+           'TRAIN_NEEDS', 'PREDICT_NEEDS', 'Section', 'section_number', 'compression_opts', 'chunk_shape',
+           'write_fault', 'mute_h5', 'H5Writer', 'write_h5', 'toy_sections', 'open_h5', 'decode_str', 'decode_strs',
+           'list_sections', 'read_gene_names', 'read_attrs', 'read_section', 'iter_sections', 'H5Summary',
+           'validate_h5', 'to_anndata', 'from_anndata', 'inspect_parser', 'inspect_main']
 
 # %% ../nbs/01_data.ipynb #ba252978
 # name -> (rank, kind, description); kind: "int" counts, "float" finite reals, "uint8" images, "any"
@@ -37,6 +41,8 @@ CHUNK_ROWS = 4096       # at most this many spots per chunk when validating or s
 CHUNK_BYTES = 1 << 26   # and at most about this many bytes (64 MB: wide count matrices read fewer rows at a time)
 INT32_MAX = int(np.iinfo(np.int32).max)
 SAME_WIDTH = ("uni_features", "morph_descriptor", "sobel_gradients")  # per-spot shape shared by every section of a file
+MIN_PATCH_PX = 8        # smaller patches have no interior for the Sobel and texture statistics (2-4 px give NaN features)
+SECTION_NUMBERS = ("z_um", "stage_days")  # section attributes the readers use as numbers: finite reals when present
 # what each command reads, as `validate_h5` keywords (a tuple in `require`: any one of them)
 TRAIN_NEEDS = dict(require=("uni_features", ("morph_descriptor", "sobel_gradients"), "expression"))
 PREDICT_NEEDS = dict(require=("uni_features", ("morph_descriptor", "sobel_gradients")),
@@ -78,6 +84,10 @@ def _check_array(arr, name, path, section, n=None, n_genes=None, full=True):
         fail(f"has {arr.shape[1]} genes but gene_names has {n_genes}")
     dt = arr.dtype
     if kind == "uint8" and dt != np.uint8: fail(f"has dtype {dt}, expected uint8")
+    if name == "patches" and arr.shape[1] != arr.shape[2]:
+        fail(f"are {arr.shape[1]}x{arr.shape[2]} px, expected square (N, P, P, 3) crops")
+    if name == "patches" and arr.shape[1] < MIN_PATCH_PX:
+        fail(f"are {arr.shape[1]}x{arr.shape[2]} px, expected at least {MIN_PATCH_PX}x{MIN_PATCH_PX}")
     if kind in ("int", "float") and not (np.issubdtype(dt, np.integer) or np.issubdtype(dt, np.floating)):
         fail(f"has dtype {dt}, expected numbers")
     if not full or kind not in ("int", "float"): return
@@ -105,6 +115,21 @@ def _check_genes(genes, path):
         dup = ", ".join(map(str, u[c > 1][:5]))
         raise DataError(f"duplicate gene names: {dup}", path, dataset="gene_names")
 
+def section_number(g, key: str, path, section=None) -> float | None:
+    "Section attribute `key` (one of `SECTION_NUMBERS`) as a float, None when absent; `DataError` unless it is one finite real number."
+    if key not in g.attrs: return None
+    v = g.attrs[key]
+    a = np.asarray(v)
+    if a.dtype.kind in "OSU" or isinstance(v, (bytes, str)):
+        t = a.reshape(-1)[0] if a.size else v
+        t = t.decode("utf-8", "replace") if isinstance(t, bytes) else str(t)
+        raise DataError(f"attribute {key} is the text {t!r}, expected a number", path, section or g.name.strip("/"))
+    if a.size != 1 or a.dtype.kind not in "iuf":
+        raise DataError(f"attribute {key} is {a.dtype} {tuple(a.shape)}, expected one number", path, section or g.name.strip("/"))
+    x = float(a.reshape(-1)[0])
+    if not np.isfinite(x): raise DataError(f"attribute {key} is {x}, expected a finite number", path, section or g.name.strip("/"))
+    return x
+
 # %% ../nbs/01_data.ipynb #b5d523f2
 def compression_opts(name) -> dict:
     "h5py keywords for dataset `name`: gzip for counts and images (they compress well), none for float features (fast to read)."
@@ -121,6 +146,25 @@ def _attr(v):
     if isinstance(v, str): return v
     if isinstance(v, (list, tuple)) and v and isinstance(v[0], str): return np.array(v, dtype=h5py.string_dtype())
     return v
+
+def write_fault(e: Exception) -> OSError | None:
+    """`e` as an OSError when it is a failed write: an OSError, or the RuntimeError h5py raises when HDF5 could not write
+    (its message quotes `errno = N`: a full disk while flushing a dataset, the file too large); else None."""
+    if isinstance(e, OSError): return e
+    if isinstance(e, RuntimeError) and (m := re.search(r"errno = (\d+)", str(e))):
+        code = int(m.group(1))
+        return OSError(code, os.strerror(code))
+    return None
+
+def mute_h5(f: h5py.File):
+    """Close `f`, a file about to be deleted, after pointing its descriptor at /dev/null: HDF5 keeps unwritten metadata and
+    chunks after a failed write and retries them when the file closes or the process exits (more errors, then a crash)."""
+    with contextlib.suppress(Exception):
+        fd = f.id.get_vfd_handle()
+        null = os.open(os.devnull, os.O_WRONLY)
+        try: os.dup2(null, fd)
+        finally: os.close(null)
+    with contextlib.suppress(Exception): f.close()
 
 class H5Writer:
     """Write an H5 file section by section into `<out>.partial`; `close()` renames it onto `out`.
@@ -153,11 +197,12 @@ class H5Writer:
 
     @contextlib.contextmanager
     def _writing(self):
-        "Inside: an OSError (a full disk, a vanished folder) closes and removes the partial file and becomes one `MoestError` naming `out`."
+        "Inside: a failed write (a full disk, a vanished folder: `write_fault`) closes and removes the partial file and becomes one `MoestError` naming `out`."
         try: yield
-        except OSError as e:
+        except (OSError, RuntimeError) as e:
+            if (err := write_fault(e)) is None: raise
             self.abort(drop=True)
-            raise MoestError(f"cannot write {os_error_message(e, self.out)}") from None
+            raise MoestError(f"cannot write {os_error_message(err, self.out)}") from None
 
     @property
     def done(self) -> list[str]:
@@ -179,7 +224,7 @@ class H5Writer:
             for k, v in sec.data.items():
                 v = np.asarray(v)
                 if v.dtype.kind in "UO": v = v.astype(h5py.string_dtype()) if v.dtype.kind == "O" else np.char.encode(v, "utf-8")
-                g.create_dataset(k, data=v, chunks=chunk_shape(v), **compression_opts(k))
+                g.create_dataset(k, data=v, chunks=chunk_shape(v), **compression_opts(k)).flush()   # its chunks reach the disk here, where a fault is caught
             for k, v in sec.attrs.items():  # "dataset.attr" keys (as read_section returns them) go back onto the dataset
                 ds, _, a = k.partition(".")
                 if a and ds in g: g[ds].attrs[a] = _attr(v)
@@ -195,9 +240,11 @@ class H5Writer:
 
     def abort(self, drop: bool = False):
         "Close and remove the partial file (kept with `resume=True` unless `drop`)."
-        with contextlib.suppress(Exception): self.f.close()   # closing flushes: on a full disk that fails too
-        if drop or not self.resume:
+        if drop or not self.resume:   # the file goes: nothing of it needs to reach the disk (after a failed write HDF5 would retry, and crash)
+            mute_h5(self.f)
             with contextlib.suppress(OSError): self.partial.unlink()
+        else:
+            with contextlib.suppress(Exception): self.f.close()   # kept to resume
 
     def __enter__(self): return self
     def __exit__(self, typ, *_):
@@ -340,11 +387,20 @@ def _same_width(seen: dict, ds, path, section, name):
         raise DataError(f"has {what(shape)} per spot but section {s0} has {what(shape0)} (every section needs the same)", path, section, name)
     if cols != cols0: raise DataError(f"columns {cols} differ from section {s0}'s {cols0}", path, section, name)
 
-def validate_h5(path, require: Sequence = (), full: bool = True, fields: Sequence[str] | None = None) -> H5Summary:
+def _refuse_group(grp, name, path, section):
+    "A `FIELDS` dataset that is an HDF5 group: sparse counts get a way to convert them (DESIGN §2: counts are dense)."
+    if name == "expression" and {"data", "indices", "indptr"} <= set(grp.keys()):
+        raise DataError("is a sparse (CSR) group, as AnnData writes; moest3d reads dense (N, G) integer counts: convert the "
+                        ".h5ad with `moest3d prepare --dataset anndata`, or store expression as a dense array", path, section, name)
+    raise DataError(f"is a group, expected a dataset: {FIELDS[name][2]}", path, section, name)
+
+def validate_h5(path, require: Sequence = (), full: bool = True, fields: Sequence[str] | None = None,
+                ignore: Sequence[str] = ()) -> H5Summary:
     """Check every section of `path` against DESIGN §2 (values too when `full`, read in chunks); raise `DataError` on the first defect.
-    `require`: datasets every section must hold (a tuple: any one of them); `fields`: check only these datasets (default all)."""
+    `require`: datasets every section must hold (a tuple: any one of them); `fields`: check only these datasets (default all);
+    `ignore`: datasets not to check (what the caller replaces, e.g. `extract`'s outputs)."""
     path = Path(path)
-    check = lambda k: fields is None or k in fields or k in REQUIRED
+    check = lambda k: (fields is None or k in fields or k in REQUIRED) and k not in ignore
     where = {}
     with open_h5(path) as f:
         try: return _validate(f, path, require, full, check, where)
@@ -362,6 +418,9 @@ def _validate(f, path, require, full, check, where) -> H5Summary:
     for name in names:
         g = f[name]
         where.update(section=name, dataset=None)
+        for k in g.keys():   # a known dataset stored as a group (AnnData's sparse counts): never read as "missing"
+            if k in FIELDS and check(k) and isinstance(g[k], h5py.Group): _refuse_group(g[k], k, path, name)
+        for k in SECTION_NUMBERS: section_number(g, k, path, name)
         for r in (*REQUIRED, *require):
             alts = r if isinstance(r, tuple) else (r,)
             if not any(isinstance(g.get(a), h5py.Dataset) for a in alts):

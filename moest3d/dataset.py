@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .core import DataError, MoestError, atomic_path
-from .data import Section, decode_str, decode_strs, open_h5, write_h5
+from .data import Section, decode_str, decode_strs, open_h5, section_number, write_h5
 from .metrics import log1p_normalize
 
 # %% auto #0
@@ -71,10 +71,10 @@ def _section_rows(f, path, dataset: str | None) -> pd.DataFrame:
         patient = decode_str(g.attrs.get("patient"))
         if patient is None and dataset == "her2st": patient = name.rstrip("0123456789")  # A1..A6 -> A
         specimen = decode_str(g.attrs.get("specimen")) or patient or ""
-        z = g.attrs.get("z_um")
+        z, days = section_number(g, "z_um", path, name), section_number(g, "stage_days", path, name)   # the validator's rule
         rows.append(dict(section=name, n_spots=int(g["coords_3d"].shape[0]), patient=patient or specimen,
-                         specimen=specimen, z_um=float(z) if z is not None else float(g["coords_3d"][0, 2]),
-                         stage_days=float(g.attrs["stage_days"]) if "stage_days" in g.attrs else np.nan,
+                         specimen=specimen, z_um=z if z is not None else float(g["coords_3d"][0, 2]),
+                         stage_days=days if days is not None else np.nan,
                          has_expression="expression" in g))
     if not rows: raise DataError("no section groups", path)
     return pd.DataFrame(rows)

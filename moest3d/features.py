@@ -19,13 +19,14 @@ import torch
 from torch import nn
 
 from .core import DataError, MoestError, check_out, check_space, os_error_message, progress
-from .data import H5Writer, Section, open_h5, chunk_shape, compression_opts, list_sections, read_attrs, read_gene_names, read_section
+from .data import (H5Writer, Section, _check_array, chunk_shape, compression_opts, mute_h5, read_attrs, read_gene_names,
+                          read_section, validate_h5, write_fault)
 from .encoders import MorphoEncoder, get_encoder
 from .sobel import SobelDescriptor, to_image, work_size
 
 # %% auto #0
-__all__ = ['OUTPUTS', 'PatchBatches', 'encode_batch', 'check_patches', 'run_key', 'output_bytes', 'output_attrs', 'parse_device',
-           'extract', 'extract_parser', 'extract_main']
+__all__ = ['OUTPUTS', 'PatchBatches', 'encode_batch', 'check_patches', 'check_outputs', 'run_key', 'output_bytes', 'output_attrs',
+           'parse_device', 'side_file', 'extract', 'extract_parser', 'extract_main']
 
 # %% ../nbs/32_features.ipynb #43046379
 class PatchBatches(torch.utils.data.Dataset):
@@ -69,21 +70,18 @@ def encode_batch(encoder: nn.Module, descriptor: SobelDescriptor, patches: torch
 OUTPUTS = ("uni_features", "sobel_gradients", "morph_descriptor")
 
 def check_patches(path) -> list[tuple[str, int]]:
-    "[(section, n)] of an input file whose every section has uint8 `(N, P, P, 3)` patches, one per spot; `DataError` otherwise."
-    out = []
-    with open_h5(path) as f:      # a missing or non-HDF5 file is one DataError naming it
-        for name in list_sections(path):
-            g = f[name]
-            if "coords_3d" not in g: raise DataError("missing", path, name, "coords_3d")
-            n = g["coords_3d"].shape[0]
-            if "patches" not in g: raise DataError("missing: extract needs the H&E patches of every spot", path, name, "patches")
-            p = g["patches"]
-            if p.ndim != 4 or p.shape[-1] != 3 or p.dtype != np.uint8:
-                raise DataError(f"is {p.dtype} {p.shape}, expected uint8 (N, P, P, 3)", path, name, "patches")
-            if p.shape[0] != n: raise DataError(f"has {p.shape[0]} patches but coords_3d has {n} spots", path, name, "patches")
-            if n == 0: raise DataError("section has no spots", path, name)
-            out.append((name, n))
-    return out
+    """[(section, n)] of an input file that `validate_h5` accepts (DESIGN §2, every value) with patches in every section:
+    uint8 `(N, P, P, 3)`, square, at least `MIN_PATCH_PX`. The outputs it will replace are not checked. `DataError` otherwise."""
+    summ = validate_h5(path, require=("patches",), ignore=OUTPUTS)
+    return [(r["section"], r["spots"]) for r in summ.rows]
+
+def check_outputs(inp, name: str, n: int, outs) -> None:
+    "The three computed arrays of section `name` pass the validator (finite, one row per spot) before anything is written: else a `DataError` naming the input."
+    for k, v in zip(OUTPUTS, outs):
+        try: _check_array(v, k, inp, name, n)
+        except DataError as e:
+            why = str(e).split(f"dataset {k}: ", 1)[-1]
+            raise DataError(f"extract computed values that {why.replace('has ', 'have ', 1)}; nothing was written", inp, name, k) from None
 
 def run_key(encoder: nn.Module, descriptor: SobelDescriptor, precision: str, keep_patches: bool, inp=None) -> str:
     "Short hash of everything that makes a section's output: encoder, weights, descriptor settings and (for a new file) the input's identity."
@@ -104,6 +102,7 @@ def output_bytes(inp, todo, encoder: nn.Module, descriptor: SobelDescriptor, kee
             for name, _ in todo:
                 for k, ds in f[name].items():
                     if isinstance(ds, h5py.Dataset) and k not in OUTPUTS and (keep_patches or k != "patches"): total += ds.id.get_storage_size()
+    else: total *= 2   # in place: the side file of encoded sections, then the same again inside the input
     return int(total)
 
 # %% ../nbs/32_features.ipynb #d4c15919
@@ -201,6 +200,7 @@ def _extract_new(inp, out, todo_all, encoder, descriptor, key, keep_patches, loa
         todo = [t for t in todo_all if t[0] not in done]
         with progress(total=sum(n for _, n in todo), desc=f"extract {encoder.name}", unit="patch") as bar:
             for name, feats, maps, desc in _encode_sections(inp, todo, encoder, descriptor, *loader_args, bar):
+                check_outputs(inp, name, dict(todo)[name], (feats, maps, desc))
                 sec, ds_attrs = _copy_in(inp, name)
                 sec.data.update(uni_features=feats, sobel_gradients=maps, morph_descriptor=desc)
                 w.add(sec)
@@ -212,26 +212,69 @@ def _extract_new(inp, out, todo_all, encoder, descriptor, key, keep_patches, loa
                     w.f.flush()
     return len(todo)
 
+def side_file(inp) -> Path:
+    "Where `--inplace` keeps the sections it encoded before it writes any of them into `inp`: `.<name>.extract` beside it (as `<that>.partial`)."
+    inp = Path(inp)
+    return inp.with_name(f".{inp.name}.extract")
+
 def _extract_inplace(inp, todo_all, encoder, descriptor, key, loader_args, quiet):
-    "Add the outputs to the input file's sections, one section at a time; sections already made with `key` are skipped."
+    """Add the outputs to the input file's sections. First every section to do is encoded and checked (`check_outputs`) into
+    the side file (`side_file`, resumable: a killed run keeps its finished sections); the input is opened for writing only
+    when all of them passed. Then, section by section, the three datasets are written under temporary names and flushed,
+    and only then renamed over the old ones and marked `_extract`. Sections already made with `key` are skipped."""
     with h5py.File(inp, "r") as f:
         todo = [(n, k) for n, k in todo_all if f[n].attrs.get("_extract") != key or not all(o in f[n] for o in OUTPUTS)]
     if len(todo) < len(todo_all): _log(f"{len(todo_all) - len(todo)} of {len(todo_all)} sections already extracted in place", quiet)
+    if not todo: return 0
     batch_size, _, device = loader_args
-    with progress(total=sum(n for _, n in todo), desc=f"extract {encoder.name}", unit="patch") as bar:
-        for name, feats, maps, desc in _encode_sections(inp, todo, encoder, descriptor, batch_size, 0, device, bar, True):
-            try:
-                with h5py.File(inp, "a") as f:
-                    g = f[name]
-                    if "_extract" in g.attrs: del g.attrs["_extract"]
-                    for k, v in zip(OUTPUTS, (feats, maps, desc)):
-                        if k in g: del g[k]
-                        g.create_dataset(k, data=v, chunks=chunk_shape(v), **compression_opts(k))
-                    _set_attrs(g, output_attrs(encoder, descriptor))
-                    g.attrs["_extract"] = key
-            except OSError as e: raise MoestError(f"cannot write into {os_error_message(e, inp)} (section {name}; sections without "
-                                                  "the _extract mark are redone by the next run)") from None
+    side = side_file(inp)
+    _open_partial(side, quiet)
+    w = H5Writer(side, resume=True, validate=False)
+    try:
+        with w._writing():
+            for name in list(w.f.keys()):   # another run's or other settings' sections
+                if isinstance(w.f[name], h5py.Group) and (name not in dict(todo) or w.f[name].attrs.get("_extract") != key): del w.f[name]
+        done = set(w.done)
+        if done: _log(f"resuming {w.partial}: {len(done)} of {len(todo)} sections already encoded", quiet)
+        rest = [t for t in todo if t[0] not in done]
+        with progress(total=sum(n for _, n in rest), desc=f"extract {encoder.name}", unit="patch") as bar:
+            for name, feats, maps, desc in _encode_sections(inp, rest, encoder, descriptor, batch_size, 0, device, bar, True):
+                check_outputs(inp, name, dict(todo)[name], (feats, maps, desc))
+                w.add(Section(name, dict(zip(OUTPUTS, (feats, maps, desc))), {"_extract": key}))
+        _swap_in(inp, w.f, todo, encoder, descriptor, key)
+    except BaseException as e:
+        w.abort(drop=isinstance(e, (MoestError, OSError)))   # interrupted: keep what was encoded; bad data or a full disk: drop it
+        raise
+    w.abort(drop=True)
     return len(todo)
+
+def _swap_in(inp, src: h5py.File, todo, encoder, descriptor, key):
+    "Write the encoded sections of `src` into `inp`: per section new datasets under `_new_` names, flushed, then renamed over the old ones and marked."
+    f, name = None, todo[0][0]
+    try:
+        f = h5py.File(inp, "a")
+        for name, _ in todo:
+            g, s = f[name], src[name]
+            for k in OUTPUTS:
+                if f"_new_{k}" in g: del g[f"_new_{k}"]   # left by a run killed here
+                v = s[k][...]
+                g.create_dataset(f"_new_{k}", data=v, chunks=chunk_shape(v), **compression_opts(k)).flush()
+            f.flush()
+            if "_extract" in g.attrs: del g.attrs["_extract"]
+            for k in OUTPUTS:
+                if k in g: del g[k]
+                g.move(f"_new_{k}", k)
+            _set_attrs(g, output_attrs(encoder, descriptor))
+            g.attrs["_extract"] = key
+            f.flush()
+        f.close()
+    except (OSError, RuntimeError) as e:
+        if (err := write_fault(e)) is None: raise
+        if f is not None:
+            try: f.close()
+            except Exception: mute_h5(f)   # what HDF5 could not write it would retry at exit, and crash
+        raise MoestError(f"cannot write into {os_error_message(err, inp)} (section {name}; sections without "
+                         "the _extract mark are redone by the next run)") from None
 
 # %% ../nbs/32_features.ipynb #a16e5e62
 def extract(inp,                            # the input H5, with patches
