@@ -132,13 +132,18 @@ def moved_patches(img, xy_px, ps, rng):
     return out.reshape(len(xy), P, P, 3), xy, T, flip
 
 
-def trial(name, img, xy_px, ps, seed, affine=False):
-    "One known-transform trial: TRE (µm) of every moved spot, whether the mirror was found, seconds."
+def fixed_image(name, img, xy_px, ps):
+    "The original section as `register` sees it: patches cropped as `prepare` crops them."
+    return section_image(xy_px * ps, crop_patches(img, xy_px, ps, PATCH_UM, PATCH_PX, desc=name)[0], PATCH_UM)
+
+
+def trial(name, img, xy_px, ps, seed, affine=False, fixed=None):
+    "One known-transform trial: TRE (µm) of every moved spot, whether the mirror was found, seconds; `fixed`: the section's `fixed_image`, made once for all its trials."
     rng = np.random.default_rng(seed)
-    fixed_p, _ = crop_patches(img, xy_px, ps, PATCH_UM, PATCH_PX, desc=name)
+    fixed = fixed or fixed_image(name, img, xy_px, ps)
     moving_p, mxy, T, flip = moved_patches(img, xy_px, ps, rng)
     t0 = time.perf_counter()
-    al = align_sections(section_image(xy_px * ps, fixed_p, PATCH_UM), section_image(mxy * ps, moving_p, PATCH_UM), affine=affine)
+    al = align_sections(fixed, section_image(mxy * ps, moving_p, PATCH_UM), affine=affine)
     secs = time.perf_counter() - t0
     truth = apply_matrix(np.linalg.inv(T), mxy) * ps           # where each moved spot belongs, in the original's µm
     tre = np.linalg.norm(apply_matrix(al.matrix, mxy * ps) - truth, axis=1)
@@ -151,11 +156,17 @@ def sections(root: str, ds: str) -> list:
     return list(DATASETS[ds](Path(root) / ds))
 
 
+@functools.lru_cache(maxsize=None)
+def fixed_images(root: str, ds: str, k: int):
+    "Section k's `fixed_image`, once per process."
+    return fixed_image(*sections(root, ds)[k])
+
+
 def run_one(task):
     "One (data set, section index, trial) task: its row."
     root, ds, k, t, affine = task
     name, img, xy, ps = sections(root, ds)[k]
-    tre, ok, al, secs = trial(name, img, xy, ps, seed=zlib.crc32(name.encode()) + t, affine=affine)
+    tre, ok, al, secs = trial(name, img, xy, ps, seed=zlib.crc32(name.encode()) + t, affine=affine, fixed=fixed_images(root, ds, k))
     return dict(dataset=ds, section=name, um_per_px=ps, spots=len(xy), trial=t, tre=tre, mirror_right=ok,
                 ambiguous=al.ambiguous, margin=al.margin, score=al.score, seconds=secs)
 
@@ -206,7 +217,7 @@ def main(argv=None):
     p.add_argument("--work", default="runs/bench-register", help="where the prepared MOB and DLPFC files are kept")
     args = p.parse_args(argv)
     t0 = time.time()
-    counts = {ds: len(sections(args.data, ds)) for ds in args.only} if args.jobs == 1 else {"mob": 4, "dlpfc": 4, "her2st": 1, "misar": 1}
+    counts = {ds: len(sections(args.data, ds)) for ds in args.only}   # loaded before the fork: the workers inherit them
     tasks = [(args.data, ds, k, t, args.affine) for ds in args.only for k in range(counts[ds]) for t in range(args.trials)]
     with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
         per = pd.DataFrame(list(progress(pool.imap(run_one, tasks, chunksize=args.trials), total=len(tasks), desc="register trials", unit="trial")))
