@@ -56,6 +56,7 @@ def main(argv=None):
     p.add_argument("--sim", action="append", default=[], metavar="KEY=VALUE",
                    help="virtual tissue only: a SimConfig setting of the demo preset (repeatable), e.g. heterogeneity=1")
     p.add_argument("--protocol", default=None, help="split protocol (moest3d train --protocol); default: the dataset's")
+    p.add_argument("--measured", default=None, help="--protocol stack: which sections were measured (moest3d train --measured; default 1/2)")
     p.add_argument("--md", default=None, help="append the table to this markdown file")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
@@ -77,7 +78,7 @@ def main(argv=None):
         print(q.round(3).to_string(index=False))
     if not feats.exists(): extract(reg if args.register != "none" else inp, feats, encoder="morpho")
     split_ds = SPLIT_DATASET.get(args.dataset, args.dataset)
-    n_folds = make_split(section_table(feats, split_ds), split_ds, 0, args.folds, protocol=args.protocol).folds
+    n_folds = make_split(section_table(feats, split_ds), split_ds, 0, args.folds, protocol=args.protocol, measured=args.measured).folds
     runs = [(m, None) for m in args.methods] + [("moest", a) for a in args.ablations]
     for method, abl in runs:
         label = method + (f"-{abl}" if abl else "")
@@ -86,7 +87,7 @@ def main(argv=None):
             if (d / "metrics.csv").exists(): continue
             if d.exists(): shutil.rmtree(d)   # an interrupted run: start that fold again
             c = run_fold(feats, split_ds, d, method=method, ablation=abl, fold=k, folds=args.folds, seed=args.seed,
-                         tcfg=TrainConfig(), truth=truth, log=lambda *a: None, protocol=args.protocol)
+                         tcfg=TrainConfig(), truth=truth, log=lambda *a: None, protocol=args.protocol, measured=args.measured)
             print(f"{label:>24s} fold {k}: test r {c['test_r']:.4f}  ({c['seconds']} s)", flush=True)
     fv, table = load_runs(out / "train")
     tab = comparison_table(compare(fv), fv, table, ref="moest")
@@ -98,8 +99,13 @@ def main(argv=None):
     tab = tab[keep]
     secs = ", ".join(section_table(feats).section)
     head = (f"`python bench/real.py {args.raw}" + (f" --dataset {args.dataset}" if args.dataset != "st" else "")
-            + (f" --register {args.register}" if args.register != "common" else "") + "`: "
-            f"{len(per)} folds, {'sections held out' if virtual else 'leave-one-section-out'} over {secs}; coordinates {'not registered' if args.register == 'none' else 'registered (' + args.register + ')'}; morpho features, 250 genes; "
+            + (f" --register {args.register}" if args.register != "common" else "")
+            + (f" --protocol {args.protocol}" if args.protocol else "") + (f" --measured {args.measured}" if args.measured else "")
+            + (" --methods " + " ".join(args.methods) if list(args.methods) != list(METHODS) else "")
+            + (" --ablations " + " ".join(args.ablations) if args.ablations else "") + "`: "
+            f"{len(per)} folds, {'sections held out' if virtual and args.protocol != 'stack' else 'leave-one-section-out'} over {secs}"
+            + (f" (task: stack, {args.measured or '1/2'} of the other sections measured)" if args.protocol == "stack" else "")
+            + f"; coordinates {'not registered' if args.register == 'none' else 'registered (' + args.register + ')'}; morpho features, 250 genes; "
             f"r = per-gene Pearson within each test section (mean ± sd over folds); Δr = paired per-fold difference to MoEST+ "
             f"(mean ± standard error); {time.time() - t0:.0f} s on {platform.machine()} ({os.cpu_count()} cores)")
     print(head); print(to_text(tab))

@@ -8,11 +8,12 @@ from __future__ import annotations
 import numpy as np
 
 from .core import MoestError
+from .measured import MEASURED_KS, fit_blend
 from .metrics import primary_r
 
 # %% auto #0
 __all__ = ['BASELINES', 'Baseline', 'MeanBaseline', 'hest_alpha', 'FourierFeatures', 'RidgeProbe', 'RidgePosition', 'MLPBaseline',
-           'MLPPosition', 'KNNBaseline', 'make_baseline', 'fit_baseline']
+           'MLPPosition', 'KNNBaseline', 'InterpBaseline', 'InterpImage', 'make_baseline', 'fit_baseline']
 
 # %% ../nbs/52_baselines.ipynb #0ff050b6
 class Baseline:
@@ -223,19 +224,99 @@ class KNNBaseline(Baseline):
     def predict(self, X, coords=None): return self._reg(self.X_fit, self.Y_fit, self.k).predict(np.asarray(X, np.float32)).astype(np.float32)
     def info(self): return {"k": int(self.k), "val_r": {int(k): float(v) for k, v in getattr(self, "scores", {}).items()}}
 
+# %% ../nbs/52_baselines.ipynb #899bf7e6
+def _measured_block(M, G: int, i: int) -> np.ndarray:
+    "Columns of the i-th k's mean in `mctx` rows `M` (see `measured.MeasuredPool`)."
+    return np.asarray(M, np.float32)[:, i * G:(i + 1) * G]
+
+def _check_measured(M, n: int, G: int, nk: int):
+    if M is None: raise MoestError("this method uses the measured sections' expression: pass measured= (mctx rows; --protocol stack)")
+    if np.shape(M) != (n, nk * (G + 1) + 1):
+        raise MoestError(f"measured context of shape {np.shape(M)}, expected ({n}, {nk * (G + 1) + 1}) for {G} genes and ks {MEASURED_KS}")
+
+class InterpBaseline(Baseline):
+    "The measured neighbours' expression: the inverse-distance weighted mean of the k nearest measured spots, k chosen on validation r; the training mean where nothing is measured."
+    name = "interp"
+    uses_val = True
+    inputs = ("measured",)
+    def __init__(self, k: int | None = None): self.k = k
+
+    def _interp(self, M, i):
+        out = _measured_block(M, len(self.mu), i).copy()
+        out[np.asarray(M)[:, -1] == 0] = self.mu
+        return out
+
+    def fit(self, X, Y, val=(), seed=0, coords=None, measured=None):
+        Y = np.asarray(Y, np.float32)
+        _check_measured(measured, len(Y), Y.shape[1], len(MEASURED_KS))
+        self.mu = Y.mean(0)
+        self.scores = {}
+        if self.k is None and val:
+            for i, k in enumerate(MEASURED_KS):
+                self.scores[k] = primary_r([v[1] for v in val], [self._interp(v[3], i) for v in val])
+            self.k = max(self.scores, key=lambda k: -np.inf if np.isnan(self.scores[k]) else self.scores[k])
+        self.k = self.k or MEASURED_KS[len(MEASURED_KS) // 2]
+        self.k_arr = np.array([self.k])
+        return self
+
+    @classmethod
+    def from_state(cls, state, **kwargs):
+        self = super().from_state(state, **kwargs)
+        self.k = int(self.k_arr[0]); return self
+
+    def predict(self, X=None, coords=None, measured=None):
+        _check_measured(measured, len(measured) if measured is not None else 0, len(self.mu), len(MEASURED_KS))
+        return self._interp(measured, MEASURED_KS.index(self.k))
+    def info(self): return {"k": int(self.k), "val_r": {int(k): float(v) for k, v in getattr(self, "scores", {}).items()}}
+
+class InterpImage(Baseline):
+    "w·interp + (1 − w)·MLP(image) per gene: the MLP early-stopped on validation r, then k and each gene's w chosen on it (`measured.fit_blend`)."
+    name = "interp+image"
+    uses_val = True
+    inputs = ("image", "measured")
+    def __init__(self, **mlp_kwargs): self.mlp_kwargs = mlp_kwargs
+
+    def fit(self, X, Y, val=(), seed=0, coords=None, measured=None):
+        if not val: raise MoestError("interp+image chooses its blend on validation sections: give at least one")
+        self.mlp = MLPBaseline(**self.mlp_kwargs).fit(X, Y, val=[v[:2] for v in val], seed=seed)
+        ip = InterpBaseline(k=MEASURED_KS[0]).fit(X, Y, measured=measured)   # the training mean, for spots without evidence
+        interps = [[ip._interp(v[3], i) for i in range(len(MEASURED_KS))] for v in val]
+        ki, self.w, _ = fit_blend([v[1] for v in val], interps, [self.mlp.predict(v[0]) for v in val])
+        self.interp = InterpBaseline(k=MEASURED_KS[ki]).fit(X, Y, measured=measured)
+        return self
+
+    def predict(self, X, coords=None, measured=None):
+        return (self.w * self.interp.predict(measured=measured) + (1 - self.w) * self.mlp.predict(X)).astype(np.float32)
+
+    def state(self):
+        return {"w": self.w, **{f"interp.{k}": v for k, v in self.interp.state().items()},
+                **{f"mlp.{k}": v for k, v in self.mlp.state().items()}}
+
+    @classmethod
+    def from_state(cls, state, **kwargs):
+        self = cls(**kwargs)
+        self.w = np.asarray(state["w"])
+        part = lambda p: {k[len(p):]: v for k, v in state.items() if k.startswith(p)}
+        self.interp = InterpBaseline.from_state(part("interp."))
+        self.mlp = MLPBaseline.from_state(part("mlp."), **self.mlp_kwargs)
+        return self
+    def info(self): return {"k": int(self.interp.k), "mean_w": float(np.mean(self.w)), "mlp": self.mlp.info()}
+
 # %% ../nbs/52_baselines.ipynb #a07e0acb
-BASELINES = {c.name: c for c in (MeanBaseline, RidgeProbe, MLPBaseline, KNNBaseline, RidgePosition, MLPPosition)}
+BASELINES = {c.name: c for c in (MeanBaseline, RidgeProbe, MLPBaseline, KNNBaseline, RidgePosition, MLPPosition, InterpBaseline, InterpImage)}
 
 def make_baseline(name: str, **kwargs) -> Baseline:
-    "A fresh baseline by name (mean, ridge, mlp, knn, ridge-pos, mlp-pos)."
+    "A fresh baseline by name (mean, ridge, mlp, knn, ridge-pos, mlp-pos, interp, interp+image)."
     if name not in BASELINES: raise MoestError(f"unknown baseline {name!r}; choose one of {', '.join(BASELINES)}")
     return BASELINES[name](**kwargs)
 
 def fit_baseline(name: str, train: tuple, val: list, seed: int = 0, **kwargs) -> Baseline:
-    "Fit baseline `name` on `train` = (X, Y[, coords]); `val` = [(X, Y[, coords]) per validation section] is used for choices or joins the training data."
+    """Fit baseline `name` on `train` = (X, Y[, coords[, measured]]); `val` = [(X, Y[, coords[, measured]]) per validation
+    section] is used for choices or joins the training data. `measured`: `mctx` rows, for methods whose inputs name it."""
     b = make_baseline(name, **kwargs)
-    X, Y, C = (*train, None)[:3]
+    X, Y, C, M = (*train, None, None)[:4]
     if not b.uses_val and val:
         X, Y = np.concatenate([X, *[v[0] for v in val]]), np.concatenate([Y, *[v[1] for v in val]])
         if C is not None: C = np.concatenate([C, *[v[2] for v in val]])
-    return b.fit(X, Y, val=val if b.uses_val else (), seed=seed, coords=C)
+    extra = {"measured": M} if "measured" in b.inputs else {}
+    return b.fit(X, Y, val=val if b.uses_val else (), seed=seed, coords=C, **extra)

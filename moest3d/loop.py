@@ -110,7 +110,7 @@ def predict_moest(model, inputs: SpotData, sections, table=None, device="cpu", e
             if not keep.any(): continue
             x = to_batch(inputs.get(gi), dev)
             with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp and dev.type == "cuda"):
-                o = model(x["feats"], x["coords"], x["morph"], None, x["sobel_mean"], x.get("ctx"))
+                o = model(x["feats"], x["coords"], x["morph"], None, x["sobel_mean"], x.get("ctx"), x.get("mctx"))
             local = gi[keep] - inputs.offsets[si]
             for k in ("log_rho", "gates", "g", "log_lib") + (("pred",) if o.get("pred") is not None else ()):
                 v = o[k].float()[torch.as_tensor(keep, device=dev)].cpu().numpy()
@@ -215,7 +215,7 @@ def train_epoch(net, model, opt, sched, data: SpotData, blocks: list, epoch: int
             sync = ddp and j < per_rank - 1
             with (net.no_sync() if sync else contextlib.nullcontext()):
                 with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp):
-                    o = net(batch["feats"], batch["coords"], batch["morph"], None, batch["sobel_mean"], batch.get("ctx"))
+                    o = net(batch["feats"], batch["coords"], batch["morph"], None, batch["sobel_mean"], batch.get("ctx"), batch.get("mctx"))
                 o = {k: (v.float() if torch.is_tensor(v) and v.is_floating_point() else v) for k, v in o.items()}
                 loss, terms = total_loss(o, batch, mcfg)
                 (loss / per_rank).backward()
@@ -295,6 +295,9 @@ def train_moest(fold,  # a `train.Fold`: split, norm, table and the training/val
     pool = fold.split.train + fold.split.val   # while training, no test section may lend its spots as context
     inputs = inputs or SpotData(fold.data, pool, fold.norm, table=fold.table, pool_k=mcfg.pool_k, budget=fold.train.budget,
                                 share=[fold.train, fold.val])
+    if inputs.measured is None: inputs.measured = fold.train.measured   # the stack task's measured context, if any
+    if mcfg.measured and fold.train.measured is None:
+        raise MoestError("the model reads measured expression (measured=True) but the fold has no measured pool (--protocol stack)")
     if set(inputs.sections) - set(pool):
         raise MoestError(f"validation context comes from training and validation sections only, not {sorted(set(inputs.sections) - set(pool))}")
     state = resume_state(out, model, opt, sched, dev, resume)

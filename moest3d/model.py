@@ -16,6 +16,7 @@ from torch import nn
 
 from .core import MoestError
 from .graph import knn_graph
+from .measured import MEASURED_KS
 
 # %% auto #0
 __all__ = ['ROUTER_INPUTS', 'DISPATCHES', 'ORIGINAL', 'ABLATIONS', 'DISPATCH', 'MoESTConfig', 'FourierEncoding', 'mlp',
@@ -48,6 +49,8 @@ class MoESTConfig:
     context_scope: str = "3d"     # "3d": neighbours in 3D (adjacent sections too); "section": in-plane neighbours only
     context_k: int = 8
     context_heads: int = 4
+    measured: bool = False        # expression of measured sections near each spot (`mctx`, `measured.MeasuredPool`; set by --protocol stack)
+    measured_k: list = field(default_factory=lambda: list(MEASURED_KS))  # the k of `mctx`'s inverse-distance means
     # mixture of experts
     moe: bool = True              # False: one expert, no routing (ablation)
     n_experts: int = 8
@@ -98,6 +101,7 @@ class MoESTConfig:
         if not 0 <= self.msm_ratio < 1: bad(f"msm_ratio must be in [0, 1), got {self.msm_ratio}")
         for f in ("feat_dim", "n_genes", "d_model", "n_fourier"):
             if getattr(self, f) < 1: bad(f"{f} must be positive, got {getattr(self, f)}")
+        if not self.measured_k or min(self.measured_k) < 1: bad(f"measured_k must be positive integers, got {self.measured_k}")
         if self.d_model % self.context_heads: bad(f"d_model={self.d_model} must be divisible by context_heads={self.context_heads}")
         if self.router_input in ("hidden+morph", "morph") and self.morph_dim < 1:
             bad(f"router_input={self.router_input!r} needs morph_dim > 0")
@@ -131,7 +135,7 @@ class MoESTConfig:
 # softplus(output) × ℓ, a scalar mean-Sobel router input, 4 experts, top-1, 20 % of the raw feature entries zeroed,
 # the gradient loss on truly random spot pairs, no context, no target-space term
 ORIGINAL = dict(d_model=256, dropout=0.1, fourier=True, n_fourier=64, fourier_scale=6.0, z_scale=1.0, t_scale=1.0,
-                pool_k=[], context=False, moe=True, n_experts=4, top_k=1, router_input="hidden+sobel_mean", router_noise=1.0,
+                pool_k=[], context=False, measured=False, moe=True, n_experts=4, top_k=1, router_input="hidden+sobel_mean", router_noise=1.0,
                 msm_ratio=0.2, msm_mode="entries", nb_mean="softplus", head="proportions", w_nb=1.0, w_lib=0.1, w_grad=0.1, w_expr_grad=0.1,
                 w_msm=0.5, w_balance=0.01, w_zloss=0.001, w_mse=0.0, grad_mode="random_pairs", grad_beta=5.0, grad_k=6)
 # each ablation switches off one part of MoEST+
@@ -142,6 +146,7 @@ ABLATIONS: dict[str, dict] = {
     "no_grad": dict(w_grad=0.0, w_expr_grad=0.0),
     "no_msm": dict(msm_ratio=0.0),
     "no_context": dict(context=False, pool_k=[]),
+    "no_measured": dict(measured=False),   # under --protocol stack: H&E only, the measured sections train but show nothing
     "no_target_head": dict(w_mse=0.0, head="proportions"),
 }
 
@@ -346,6 +351,14 @@ class MoESTPlus(nn.Module):
         self.masker = FeatureMasker(c.feat_dim, c.msm_ratio, c.msm_mode)
         self.feat_proj = nn.Sequential(nn.Linear(c.feat_dim, d), nn.LayerNorm(d))
         self.ctx_proj = nn.Sequential(nn.Linear(len(c.pool_k) * c.feat_dim, d), nn.LayerNorm(d)) if c.pool_k else None
+        # measured context: the k-means of measured expression (and their distances) enter the trunk, and each k's mean
+        # passes straight to the prediction with a learned weight per gene (0 at the start: the H&E-only model)
+        nk = len(c.measured_k)
+        self.mctx_proj = nn.Sequential(nn.Linear(nk * (c.n_genes + 1), d), nn.LayerNorm(d)) if c.measured else None
+        self.mctx_skip = nn.Parameter(torch.zeros(nk, c.n_genes)) if c.measured else None
+        if c.measured:   # the blend fitted on validation after training (`measured.fit_blend`): 0 while training
+            self.register_buffer("blend_w", torch.zeros(c.n_genes))
+            self.register_buffer("blend_k", torch.zeros((), dtype=torch.long))
         self.pos = PositionEncoder(c.coord_dim, d, c.fourier, c.n_fourier, c.fourier_scale, c.z_scale, c.t_scale, c.dropout)
         self.drop = nn.Dropout(c.dropout)
         self.context = KNNContext(d, c.coord_dim, c.context_heads, c.dropout) if c.context else None
@@ -379,8 +392,16 @@ class MoESTPlus(nn.Module):
         m = self.morph_enc(morph.to(h.dtype))
         return m if ri == "morph" else torch.cat([h, m], -1)
 
-    def forward(self, feats, coords, morph=None, neighbors=None, sobel_mean=None, ctx=None) -> dict:
-        "feats (B,D), coords (B,Dc) normalised, morph (B,M), neighbors (B,k) row indices into this batch (-1 = none; None = kNN of coords), sobel_mean (B,), ctx (B, len(pool_k)·D) pooled neighbourhood features."
+    def _pred(self, z, skip, avail, interp):
+        "The regression head with the measured context: its direct path, then the validation blend w·interp + (1 − w)·pred."
+        if self.reg_head is None: return None
+        pred = self.reg_head(z) + skip
+        return pred + avail * self.blend_w * (interp - pred)
+
+    def forward(self, feats, coords, morph=None, neighbors=None, sobel_mean=None, ctx=None, mctx=None) -> dict:
+        """feats (B,D), coords (B,Dc) normalised, morph (B,M), neighbors (B,k) row indices into this batch (-1 = none; None = kNN
+        of coords), sobel_mean (B,), ctx (B, len(pool_k)·D) pooled neighbourhood features, mctx (B, len(measured_k)·(G+1)+1)
+        the measured sections' expression near each spot (`MeasuredPool.pool`; a row whose last column is 0 adds nothing)."""
         c = self.cfg
         if feats.shape[-1] != c.feat_dim: raise MoestError(f"feats has {feats.shape[-1]} columns, config feat_dim is {c.feat_dim}")
         if coords.shape[-1] != c.coord_dim: raise MoestError(f"coords has {coords.shape[-1]} columns, config coord_dim is {c.coord_dim}")
@@ -390,6 +411,17 @@ class MoESTPlus(nn.Module):
             if ctx is None or ctx.shape[-1] != len(c.pool_k) * c.feat_dim:
                 raise MoestError(f"pool_k={c.pool_k} needs ctx (B, {len(c.pool_k) * c.feat_dim}): the pooled neighbourhood features (SpotData(pool_k=...))")
             h = h + self.ctx_proj(ctx.to(h.dtype))
+        skip = None
+        if self.mctx_proj is not None:
+            nk, G = len(c.measured_k), c.n_genes
+            if mctx is None or mctx.shape[-1] != nk * (G + 1) + 1:
+                raise MoestError(f"measured=True needs mctx (B, {nk * (G + 1) + 1}): the measured sections' expression (SpotData.measured)")
+            mctx = mctx.to(h.dtype)
+            avail, m = mctx[:, -1:], mctx[:, :-1]
+            h = h + avail * self.mctx_proj(m)
+            skip = avail * (m[:, :nk * G].reshape(-1, nk, G) * self.mctx_skip).sum(1)
+            ki = int(self.blend_k)
+            interp = m[:, ki * G:(ki + 1) * G]
         h = self.drop(h)
         if self.context is not None:
             if neighbors is None: neighbors = knn_graph(context_coords(coords.detach(), c.context_scope), c.context_k)
@@ -398,12 +430,13 @@ class MoESTPlus(nn.Module):
         z = h + self.experts(h, ro.idx, ro.top_p)
         g = torch.sigmoid(self.g_head(z)).squeeze(-1)
         logits = self.gene_head(z) + g[:, None] * self.g_loading
+        if skip is not None: logits = logits + skip
         # softmax: ρ = softmax(logits), μ = ℓ·ρ; softplus (original): μ = ℓ·softplus(logits), ρ = its normalisation
         log_scale = F.softplus(logits).clamp_min(1e-30).log() if c.nb_mean == "softplus" else None
         return dict(
             log_rho=F.log_softmax(logits, -1) if log_scale is None else log_scale - log_scale.logsumexp(-1, keepdim=True),
             log_mu_unit=log_scale, log_theta=self.log_theta.clone(),  # an op, so DDP sees the parameter used
-            pred=self.reg_head(z) if self.reg_head is not None else None,
+            pred=self._pred(z, skip, avail, interp) if skip is not None else (self.reg_head(z) if self.reg_head is not None else None),
             log_lib=self.lib_head(z).squeeze(-1), g=g,
             gates=ro.gates, expert_idx=ro.idx, z=z,
             recon=self.recon_head(z) if self.recon_head is not None else None, msm_mask=msm_mask,
@@ -417,4 +450,7 @@ def toy_inputs(n: int = 64, cfg: MoESTConfig | None = None, seed: int = 0) -> di
     out = dict(feats=torch.randn(n, cfg.feat_dim, generator=g), coords=torch.rand(n, cfg.coord_dim, generator=g),
                morph=torch.randn(n, cfg.morph_dim, generator=g), sobel_mean=torch.rand(n, generator=g))
     if cfg.pool_k: out["ctx"] = torch.randn(n, len(cfg.pool_k) * cfg.feat_dim, generator=g)
+    if cfg.measured:
+        nk = len(cfg.measured_k)
+        out["mctx"] = torch.cat([torch.rand(n, nk * (cfg.n_genes + 1), generator=g), torch.ones(n, 1)], 1)
     return out

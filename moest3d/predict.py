@@ -15,12 +15,13 @@ from .core import DataError, MoestError, atomic_path, check_out, release_memory
 from .data import PREDICT_NEEDS, decode_str, open_h5, validate_h5
 from .dataset import SOBEL_FALLBACK_COLUMNS, GeneSets, Norm, _morph_columns, section_table
 from .loop import TrainConfig, checkpoint_file, predict_moest
+from .measured import MEASURED_KS, MeasuredPool
 from .spots import MemoryBudget, SpotData, cache_budget_gb
 from .train import METHODS, MOEST_METHODS, check_device
 
 # %% auto #0
-__all__ = ['CATEGORICAL_OBS', 'H5AD_ARRAY', 'load_run', 'SectionStream', 'iter_predictions', 'predict_sections', 'to_anndata',
-           'h5ad_bytes', 'write_h5ad', 'write_predictions', 'predict_parser', 'predict_main']
+__all__ = ['CATEGORICAL_OBS', 'H5AD_ARRAY', 'load_run', 'SectionStream', 'iter_predictions', 'reads_measured', 'predict_sections',
+           'to_anndata', 'h5ad_bytes', 'write_h5ad', 'write_predictions', 'predict_parser', 'predict_main']
 
 # %% ../nbs/55_predict.ipynb #dbb7e160
 def _read_json(run: Path, name: str, need=()) -> dict:
@@ -118,6 +119,8 @@ def iter_predictions(run: dict,  # a trained run (`load_run`)
     section at a time: a section is predicted only when the iteration reaches it, and nothing of it is kept afterwards.
     Everything is checked when this is called, before any section is predicted: the file (`PREDICT_NEEDS`: features,
     coordinates, morphology; counts are never read), the section names, the encoder, feature width and morphology columns.
+    A run trained under `--protocol stack` (`reads_measured`) reads the expression of the file's sections that carry
+    counts (the measured ones, through a `MeasuredPool`) and by default predicts the others.
     `max_memory_gb`: the memory of the whole prediction. Less a reserve (`spots.cache_budget_gb`: torch, the section being
     predicted, 576 bytes a spot for the output's index), the input spots are held in memory up to it, else read from the
     file as a section needs them."""
@@ -133,19 +136,36 @@ def iter_predictions(run: dict,  # a trained run (`load_run`)
     _check_encoder(data, names, norm.encoder, norm.feat_dim, norm.morph_columns, run.get("path"))
     cfg, model = run["config"], run["model"]
     moest = cfg["method"] in MOEST_METHODS
+    measured = reads_measured(run)
+    if measured:
+        # a partially measured stack: the sections that carry counts show their expression; by default the others are predicted
+        counted = [s for s, e in zip(table.section, table.has_expression) if e]
+        if not counted:
+            raise DataError(f"the run ({cfg.get('label', cfg['method'])}, --protocol stack) predicts from measured sections, "
+                            f"and none of this file's sections carries counts: give the measured ones their expression", data)
+        sections = [s for s in sections if s not in counted] if sections == names else sections
+        if not sections: raise DataError("every section carries counts: nothing is left to predict (name some with --sections)", data)
     pool_k = (cfg.get("model") or {}).get("pool_k", ()) if moest else ()
     # the output's obs, obsm and index stay in memory until it is written: 576 bytes a spot (at 384, 2 M spots peaked at 4.2 GB with 3)
     budget = MemoryBudget(cache_budget_gb(max_memory_gb, table, len(run["genes"].selected), per_spot=576))
     try: inputs = SpotData(data, names, norm, table=table, budget=budget, pool_k=pool_k)  # no genes: no counts
     except DataError: raise
     except MoestError as e: raise MoestError(f"{data}: {e} (checkpoint {run.get('path')})") from None   # `Norm.apply`'s checks
+    if measured:
+        try: shown = SpotData(data, counted, norm, run["genes"].selected, table=table, budget=budget)
+        except MoestError as e: raise MoestError(f"{data}: measured sections: {e} (checkpoint {run.get('path')})") from None
+        ks = tuple(model.cfg.measured_k) if moest else MEASURED_KS
+        inputs.measured = MeasuredPool.from_spots([shown], table, ks)
+        del shown
     if moest:
         t = run.get("train") or TrainConfig(**cfg.get("train", {}))
         model = model.to(device)
 
     def one(s: str) -> dict:
         if moest: out = predict_moest(model, inputs, [s], table, device, t.eval_spots, t.context_sections, t.amp)[s]
-        else: x = inputs.section(s); out = {"pred": model.predict(x["feats"], x["coords"])}
+        else:
+            x = inputs.section(s)
+            out = {"pred": model.predict(x["feats"], x["coords"], **({"measured": x["mctx"]} if measured else {}))}
         if not np.isfinite(out["pred"]).all():
             raise MoestError(f"checkpoint {run['path']}: model.safetensors gives non-finite predictions for section {s} of {data}")
         i = names.index(s)
@@ -157,6 +177,11 @@ def iter_predictions(run: dict,  # a trained run (`load_run`)
             release_memory()             # the previous section's temporaries go back to the system (`core.release_memory`)
             yield s, one(s)              # not bound to a name here: the consumer's release frees the section
     return SectionStream({s: int(inputs.n_per[names.index(s)]) for s in sections}, stream())
+
+def reads_measured(run: dict) -> bool:
+    "The run's method reads the measured sections' expression (it was trained under `--protocol stack`)."
+    m = run["model"]
+    return bool(getattr(getattr(m, "cfg", None), "measured", False)) or "measured" in getattr(m, "inputs", ())
 
 def predict_sections(run: dict, data, sections=None, device: str = "cpu", max_memory_gb: float = 4.0) -> dict:
     "{section: dict(pred, coords_3d[, rho, gates, g, log_lib])}: all of `iter_predictions` in memory, for small files and tests."

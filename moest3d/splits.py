@@ -14,8 +14,8 @@ from .core import MoestError
 from .dataset import section_table
 
 # %% auto #0
-__all__ = ['DATASETS', 'PROTOCOLS', 'HIST2ST_SECTIONS', 'default_protocol', 'split_units', 'assign_folds', 'Split', 'make_split',
-           'fold_split']
+__all__ = ['DATASETS', 'PROTOCOLS', 'HIST2ST_SECTIONS', 'MEASURED_DEFAULT', 'default_protocol', 'split_units', 'assign_folds',
+           'Split', 'parse_measured', 'measured_name', 'stack_order', 'measured_sections', 'make_split', 'fold_split']
 
 # %% ../nbs/51_splits.ipynb #ea56e18a
 # the datasets a run splits (`train --dataset`): the protocol each is split by unless told otherwise, and its number of
@@ -23,7 +23,7 @@ __all__ = ['DATASETS', 'PROTOCOLS', 'HIST2ST_SECTIONS', 'default_protocol', 'spl
 DATASETS = {"virtual": dict(protocol="section", folds=5), "her2st": dict(protocol="patient", folds=None),
             "misar": dict(protocol="section", folds=4), "openst": dict(protocol="section", folds=5),
             "st": dict(protocol="section", folds=None)}
-PROTOCOLS = ("patient", "section", "hist2st")
+PROTOCOLS = ("patient", "section", "hist2st", "stack")
 # the sorted HER2-ST release names [1:33] (Hist2ST's `samples = names[1:33]`): A2..A6, B1..G3; A1 and H1..H3 are left out
 HIST2ST_SECTIONS = tuple([f"A{i}" for i in range(2, 7)] + [f"{p}{i}" for p in "BCD" for i in range(1, 7)]
                          + [f"{p}{i}" for p in "EFG" for i in range(1, 4)])
@@ -77,6 +77,7 @@ class Split:
     test_units: list = field(default_factory=list)
     seed: int = 0
     note: str = ""        # what a reader of the numbers must know (e.g. the held-out patient's other sections trained)
+    measured: str = ""    # `stack` only: the rule that chose the measured sections (train + val), e.g. "1/2"
 
     def to_dict(self) -> dict: return asdict(self)
 
@@ -102,9 +103,52 @@ def _inner_val(table, dataset, units, train_units, val_frac, rng) -> tuple:
     return train, val
 
 # %% ../nbs/51_splits.ipynb #77c47827
+MEASURED_DEFAULT = "1/2"   # `--protocol stack` without `--measured`: every other section
+
+def parse_measured(rule) -> int | list:
+    "A `--measured` rule: `1/N` (one section in N: 2 every other, 3, 5, ...) → N, or section names (a list or `A1,A3`) → that list."
+    if isinstance(rule, (int, np.integer)) and not isinstance(rule, bool):
+        if rule < 1: raise MoestError(f"--measured 1/{rule}: 1/N needs a whole N >= 1 (1/2: every other section)")
+        return int(rule)
+    if isinstance(rule, (list, tuple)): names = [str(x) for x in rule]
+    else:
+        rule = str(rule).strip()
+        if rule.startswith("1/"):
+            try: n = int(rule[2:])
+            except ValueError: n = 0
+            if n < 1: raise MoestError(f"--measured {rule!r}: 1/N needs a whole N >= 1 (1/2: every other section)")
+            return n
+        names = [x.strip() for x in rule.split(",") if x.strip()]
+    if not names: raise MoestError(f"--measured {rule!r}: give 1/N (one section in N) or section names, e.g. A1,A3")
+    return names
+
+def measured_name(rule) -> str:
+    "The rule as logs, tables and figures print it: `1/2` or the names joined by commas."
+    r = parse_measured(rule)
+    return f"1/{r}" if isinstance(r, int) else ",".join(r)
+
+def stack_order(table: pd.DataFrame) -> dict:
+    "{section: (specimen, position along its stack)}: positions in stage, z and name order within each specimen."
+    t = table.sort_values(["specimen", "stage_days", "z_um", "section"], na_position="first")
+    return {s: (sp, i) for sp, g in t.groupby("specimen", sort=False) for i, s in enumerate(g.section)}
+
+def measured_sections(table: pd.DataFrame, rule, test: list) -> list:
+    """The sections measured when `test` is held out: a list rule as given; `1/N`: in every specimen the sections N, 2N, ...
+    positions after the first test section's (and N before, ...), so its neighbour on one side is measured. Never a test section."""
+    r = parse_measured(rule)
+    if isinstance(r, list):
+        miss = [s for s in r if s not in set(table.section)]
+        if miss: raise MoestError(f"--measured names sections the data do not hold: {', '.join(miss)}")
+        return [s for s in table.section if s in r and s not in test]
+    pos = stack_order(table)
+    anchor = pos[test[0]][1]
+    return [s for s, (_, i) in pos.items() if (i - anchor - 1) % r == 0 and s not in test]
+
+# %% ../nbs/51_splits.ipynb #f54ba6e3
 def _describe(dataset, protocol, folds, n_units, split) -> str:
     "The protocol's name as runs, logs and figures print it."
     if split is not None: return f"{split} by {'patient' if protocol == 'patient' else 'section'}"
+    if protocol == "stack": return "stack: leave-one-section-out" if folds == n_units else f"stack: {folds} folds of sections"
     unit = "patient" if protocol == "patient" else "section"
     if protocol == "hist2st": return "hist2st: leave-one-section-out over the 32 Hist2ST sections" if folds == n_units else f"hist2st: {folds} folds of sections"
     if dataset == "openst" and protocol == "section": return "held-out interior sections"
@@ -123,9 +167,13 @@ def _note(table: pd.DataFrame, dataset: str, protocol: str, test: list, train: l
     return "; ".join(parts)
 
 def make_split(table: pd.DataFrame, dataset: str, fold: int = 0, folds: int | None = None, split: str | None = None,
-               seed: int = 0, val_frac: float = 0.15, protocol: str | None = None) -> Split:
-    "The sections of fold `fold` of `folds` (or of a single `split='90/10'`) under `protocol` (default: the dataset's), with an inner validation split."
+               seed: int = 0, val_frac: float = 0.15, protocol: str | None = None, measured=None) -> Split:
+    """The sections of fold `fold` of `folds` (or of a single `split='90/10'`) under `protocol` (default: the dataset's), with
+    an inner validation split; `measured`: the `stack` protocol's rule (default `MEASURED_DEFAULT`)."""
     protocol = protocol or default_protocol(dataset)
+    if measured is not None and protocol != "stack": raise MoestError(f"--measured {measured} is a rule of --protocol stack (this run: {protocol})")
+    if protocol == "stack" and split is not None: raise MoestError("--protocol stack holds out sections by folds: drop --split")
+    rule = parse_measured(measured if measured is not None else MEASURED_DEFAULT) if protocol == "stack" else None
     units = split_units(table, dataset, protocol)
     if not units: raise MoestError(f"protocol {protocol}: none of the data's sections ({', '.join(list(table.section)[:5])}, ...) is on its list")
     if protocol == "patient" and len(units) < 2 and split is None:
@@ -135,6 +183,7 @@ def make_split(table: pd.DataFrame, dataset: str, fold: int = 0, folds: int | No
     excluded = [s for s in table.section if s not in used]
     sizes = {u: int(table.set_index("section").loc[s, "n_spots"].sum()) for u, s in units.items()}
     testable = _testable(table, dataset, units)
+    if isinstance(rule, list): testable = [u for u in testable if u not in rule]   # the measured sections are never held out
     if split is not None:
         try: tr, te = (float(x) for x in split.split("/"))
         except ValueError: raise MoestError(f"--split must look like 90/10, got {split!r}") from None
@@ -151,12 +200,23 @@ def make_split(table: pd.DataFrame, dataset: str, fold: int = 0, folds: int | No
         groups = assign_folds(testable, folds, sizes, balance=(protocol == "patient" and folds < len(testable)))
         test_units = groups[fold]
     train_units = [u for u in units if u not in test_units]
+    if rule is not None:
+        meas = set(measured_sections(table, rule, [s for u in test_units for s in units[u]]))
+        excluded = [u for u in train_units if u not in meas]
+        train_units = [u for u in train_units if u in meas]
+        if len(train_units) < 2:
+            raise MoestError(f"--measured {measured_name(rule)} leaves {len(train_units)} measured section(s) for fold {fold}: "
+                             f"need 2 (one for inner validation); measure more sections")
     rng = np.random.default_rng([seed, fold])
     train, val = _inner_val(table, dataset, units, train_units, val_frac, rng)
     test = [s for u in test_units for s in units[u]]
     name = _describe(dataset, protocol, folds, len(testable), split)
-    return Split(dataset, name, fold, folds, train, val, test, list(test_units), seed,
-                 _note(table, dataset, protocol, test, train, val, excluded)).check()
+    note = _note(table, dataset, protocol, test, train, val, excluded)
+    if rule is not None:
+        name = f"{name} ({measured_name(rule)} measured)"
+        note = f"only imaged, used nowhere: {', '.join(excluded)}" if excluded else ""
+    return Split(dataset, name, fold, folds, train, val, test, list(test_units), seed, note,
+                 measured_name(rule) if rule is not None else "").check()
 
 def fold_split(path, dataset: str, **kwargs) -> Split:
     "`make_split` on the sections of a features H5 (its errors name the file)."

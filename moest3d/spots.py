@@ -68,6 +68,7 @@ INPUT_KEYS = ("feats", "coords", "morph", "boundary", "sobel_mean", "ctx")   # w
 class SpotData:
     """The spots of some sections, normalised with `norm`; counts/targets restricted to `genes` when given; `pool_k`: add
     `ctx`, the image features pooled over each spot's k nearest spots of its section (`neighbour_pool`).
+    With `measured` (a `measured.MeasuredPool`, set after construction) every `get` also returns `mctx`.
     `src`: a `FeatureFile` (the run's, read through it) or a path (opened for this object's life).
     Each section is cached while `budget` (a `MemoryBudget`; default: one of `max_memory_gb` for this object alone) has
     room, else read by blocks; `in_memory=True`/`False` caches all/none. `share`: other `SpotData` of the same norm whose
@@ -98,6 +99,7 @@ class SpotData:
         self.row_bytes = 4 * (d * (1 + len(self.pool_k)) + norm.coord_dim + norm.morph_dim + 2 + (3 * len(self.gidx) + 2 if self.gidx is not None else 0))
         self.budget = budget if budget is not None else MemoryBudget(max_memory_gb)
         self._trees, self.n_read = {}, 0
+        self.measured = None   # a `MeasuredPool` (stack protocol): `get` then adds `mctx`, computed per call, never cached
         lend = {}
         for o in share:   # input arrays of sections another view already holds, for the same normalisation and pooling
             if o.norm == norm and o.pool_k == self.pool_k:
@@ -216,6 +218,8 @@ class SpotData:
         inv = np.empty_like(order); inv[order] = np.arange(len(order))
         out = {k: v[inv] for k, v in out.items()}
         out["coords_um"] = self.coords_um[idx]
+        if self.measured is not None:   # the measured sections' expression near each spot (`measured.MeasuredPool`)
+            out["mctx"] = self.measured.pool(out["coords_um"], np.asarray(self.sections)[self.sec_of[idx]])
         return out
 
     def section(self, name: str) -> dict:
@@ -281,9 +285,9 @@ class BlockSampler:
 
 # %% ../nbs/46_spots.ipynb #3aea6891
 def to_batch(arrays: dict, device="cpu") -> dict:
-    "Torch tensors of a block: feats, coords, morph, boundary, sobel_mean (+ ctx, counts, lib, target when present); the model builds the kNN graph."
+    "Torch tensors of a block: feats, coords, morph, boundary, sobel_mean (+ ctx, mctx, counts, lib, target when present); the model builds the kNN graph."
     import torch
     out = {}
-    for name in ("feats", "ctx", "coords", "morph", "boundary", "sobel_mean", "counts", "lib", "target", "coords_um"):
+    for name in ("feats", "ctx", "mctx", "coords", "morph", "boundary", "sobel_mean", "counts", "lib", "target", "coords_um"):
         if name in arrays: out[name] = torch.as_tensor(np.asarray(arrays[name], np.float32), device=device)
     return out

@@ -29,20 +29,24 @@ from .loop import (TrainConfig, _is_int, _is_num, _save_safetensors, checkpoint_
 from .spots import MemoryBudget, SpotData, cache_budget_gb
 from .evaluate import TidyMetrics, check_truth, fold_values, read_truth, write_run_metrics
 from .patches import read_gene_list
-from .splits import DATASETS, PROTOCOLS, Split, fold_split, make_split
+from .measured import MEASURED_KS, MeasuredPool
+from .splits import DATASETS, MEASURED_DEFAULT, PROTOCOLS, Split, fold_split, make_split, parse_measured
 
 # %% auto #0
-__all__ = ['MOEST_METHODS', 'METHODS', 'SIZED', 'RESUME_KEYS', 'RESUME_FOLD_KEYS', 'model_config', 'method_inputs',
-           'baseline_options', 'check_overrides', 'Fold', 'gene_panel', 'prepare_fold', 'prediction_writer',
-           'check_device', 'check_options', 'run_fold', 'train_parser', 'train_main']
+__all__ = ['MOEST_METHODS', 'METHODS', 'STACK_METHODS', 'SIZED', 'RESUME_KEYS', 'RESUME_FOLD_KEYS', 'model_config',
+           'method_inputs', 'baseline_options', 'check_overrides', 'Fold', 'gene_panel', 'prepare_fold',
+           'prediction_writer', 'check_device', 'check_options', 'run_fold', 'train_parser', 'train_main']
 
 # %% ../nbs/53_train.ipynb #9d5a512e
 MOEST_METHODS = ("moest", "moest-original")
 METHODS = MOEST_METHODS + tuple(BASELINES)
+STACK_METHODS = tuple(m for m in BASELINES if "measured" in BASELINES[m].inputs)   # they need --protocol stack
 
 # %% ../nbs/53_train.ipynb #0b83624f
-def model_config(method: str, norm: Norm, n_genes: int, ablation: str | None = None, overrides: dict | None = None):
-    "The `MoESTConfig` of `method` (moest / moest-original, optionally minus `ablation`) sized for the data."
+def model_config(method: str, norm: Norm, n_genes: int, ablation: str | None = None, overrides: dict | None = None,
+                 measured: bool = False):
+    """The `MoESTConfig` of `method` (moest / moest-original, optionally minus `ablation`) sized for the data; `measured`:
+    the fold has measured sections (`--protocol stack`), which MoEST+ (not the original, not `no_measured`) then reads."""
     from moest3d.model import ABLATIONS, MoESTConfig
     if method not in MOEST_METHODS: raise MoestError(f"{method!r} is not a MoEST method")
     if ablation and ablation not in ABLATIONS: raise MoestError(f"unknown ablation {ablation!r}; choose one of {', '.join(ABLATIONS)}")
@@ -50,11 +54,14 @@ def model_config(method: str, norm: Norm, n_genes: int, ablation: str | None = N
     preset = "original" if method == "moest-original" else (ablation or "moest")
     sized = dict(feat_dim=norm.feat_dim, n_genes=n_genes, coord_dim=norm.coord_dim, morph_dim=norm.morph_dim,
                  log_lib_init=float(norm.log_lib_mean), log_panel_frac=float(norm.log_panel_frac))
+    if measured and method == "moest" and ablation != "no_measured": sized["measured"] = True
     return MoESTConfig.preset(preset, **{**sized, **(overrides or {})})
 
 def method_inputs(method: str, mcfg=None) -> list:
     "What `method` sees of a spot: image (features, morphology), position (coordinates), neighbours (other spots' images)."
-    if method in MOEST_METHODS: return ["image", "position"] + (["neighbours"] if mcfg is None or mcfg.context or mcfg.pool_k else [])
+    if method in MOEST_METHODS:
+        return (["image", "position"] + (["neighbours"] if mcfg is None or mcfg.context or mcfg.pool_k else [])
+                + (["measured"] if mcfg is not None and mcfg.measured else []))
     return list(BASELINES[method].inputs)
 
 def baseline_options(method: str, norm: Norm, n_genes: int) -> dict:
@@ -63,7 +70,7 @@ def baseline_options(method: str, norm: Norm, n_genes: int) -> dict:
     c = model_config("moest", norm, n_genes)
     return {"fourier": dict(n_freq=c.n_fourier, scale=c.fourier_scale, z_scale=c.z_scale, t_scale=c.t_scale)}
 
-SIZED = ("feat_dim", "n_genes", "coord_dim", "morph_dim", "log_lib_init", "log_panel_frac")  # `model_config` sets them from the data
+SIZED = ("feat_dim", "n_genes", "coord_dim", "morph_dim", "log_lib_init", "log_panel_frac", "measured")  # `model_config` sets them from the data
 
 def check_overrides(overrides) -> dict:
     "Each `--set` value checked against its `MoESTConfig` field's type and an obvious range (sizes ≥ 1, dropout in [0, 1), weights ≥ 0)."
@@ -118,13 +125,13 @@ def gene_panel(genes, protocol: str | None = None) -> list | None:
 
 def prepare_fold(data, dataset: str, fold: int = 0, folds: int | None = None, split: str | None = None, seed: int = 0,
                  n_genes: int = 250, max_memory_gb: float = 4.0, load: bool = True, protocol: str | None = None,
-                 genes=None) -> Fold:
+                 genes=None, measured=None) -> Fold:
     "Split, gene panel and normalisation for one fold (fitted on training sections only), and the training/validation spots; `data`: a path or the run's `FeatureFile`, which every step reads through."
     if dataset not in DATASETS: raise MoestError(f"unknown --dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
     panel = gene_panel(genes, protocol)
     data = data if isinstance(data, FeatureFile) and data.dataset == dataset else FeatureFile(data.path if isinstance(data, FeatureFile) else data, dataset)
     table = section_table(data)
-    try: sp = make_split(table, dataset, fold=fold, folds=folds, split=split, seed=seed, protocol=protocol)
+    try: sp = make_split(table, dataset, fold=fold, folds=folds, split=split, seed=seed, protocol=protocol, measured=measured)
     except MoestError as e: raise MoestError(f"{data.path}: {e}") from None
     fit_on = sp.train + sp.val
     gsets = select_genes(data, fit_on, n_genes=n_genes, panel=panel)
@@ -172,9 +179,16 @@ def _check_split(split: str):
         raise MoestError(f"--split needs two positive shares, e.g. 90/10, got {split!r}")
 
 def check_options(method: str = "moest", ablation=None, n_genes: int = 250, fold: int = 0, folds=None, split=None, seed: int = 0,
-                  device: str = "cpu", overrides=None, truth=None, max_memory_gb: float = 4.0) -> dict:
+                  device: str = "cpu", overrides=None, truth=None, max_memory_gb: float = 4.0, protocol: str | None = None,
+                  measured=None) -> dict:
     "Refuse bad options before any work or any write (one `MoestError` line each); returns the checked `overrides`."
     if method not in METHODS: raise MoestError(f"unknown --method {method!r}; choose one of {', '.join(METHODS)}")
+    if protocol is not None and protocol not in PROTOCOLS: raise MoestError(f"unknown --protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}")
+    if measured is not None and protocol != "stack": raise MoestError(f"--measured {measured} is a rule of --protocol stack")
+    if protocol == "stack": parse_measured(measured if measured is not None else MEASURED_DEFAULT)
+    if method in STACK_METHODS and protocol != "stack":
+        raise MoestError(f"--method {method} predicts from measured sections: use --protocol stack (and --measured)")
+    if ablation == "no_measured" and protocol != "stack": raise MoestError("--ablation no_measured compares within --protocol stack")
     if ablation and method != "moest": raise MoestError("--ablation applies to --method moest only")
     if not _is_int(n_genes) or n_genes < 1: raise MoestError(f"--n-genes must be a positive integer, got {n_genes!r}")
     if not _is_int(fold) or fold < 0: raise MoestError(f"--fold must be an integer ≥ 0 or 'all', got {fold!r}")
@@ -194,7 +208,7 @@ def check_options(method: str = "moest", ablation=None, n_genes: int = 250, fold
     return overrides
 
 RESUME_KEYS = ("method", "label", "dataset", "fold", "seed", "train", "overrides")   # compared before any work
-RESUME_FOLD_KEYS = ("folds", "split", "model", "n_genes", "target_sum", "protocol", "gene_panel")  # once the fold is known
+RESUME_FOLD_KEYS = ("folds", "split", "model", "n_genes", "target_sum", "protocol", "gene_panel", "measured")  # once the fold is known
 
 def _check_resume(out: Path, old: dict, cfg: dict, keys):
     "`--resume` continues the same run: `MoestError` naming the first setting that differs from `old` (config.json)."
@@ -224,9 +238,10 @@ def run_fold(data,  # the features H5 (`moest3d extract`'s output), a path or a 
              on_step=None,  # called as on_step(epoch, step) while training (tests)
              max_memory_gb: float = 4.0,  # memory for the whole run: sections are cached while they fit, the rest stream
              log=print,  # where progress lines go
-             protocol: str | None = None,  # patient, section or hist2st (`splits.PROTOCOLS`)
+             protocol: str | None = None,  # patient, section, hist2st or stack (`splits.PROTOCOLS`)
              genes=None,  # a fixed gene panel (a list or a .npy/text file) instead of selecting genes
              validate: bool = True,  # check the data file first (`validate_h5`); False when the caller just did
+             measured=None,  # --protocol stack: which sections were measured (`splits.parse_measured`; default 1/2)
             ) -> dict:
     """Train `method` on one fold and evaluate it on the held-out sections; returns the run's summary (also in config.json).
     Options, the data file and the truth file are checked before the run folder is made."""
@@ -234,7 +249,7 @@ def run_fold(data,  # the features H5 (`moest3d extract`'s output), a path or a 
     tcfg.validate()
     out = Path(out)
     rank, world, local = dist_info()
-    overrides = check_options(method, ablation, n_genes, fold, folds, split, seed, device, overrides, truth, max_memory_gb)
+    overrides = check_options(method, ablation, n_genes, fold, folds, split, seed, device, overrides, truth, max_memory_gb, protocol, measured)
     label = method + (f"-{ablation}" if ablation else "")
     old = None
     if resume and (out / "config.json").exists():
@@ -251,16 +266,18 @@ def run_fold(data,  # the features H5 (`moest3d extract`'s output), a path or a 
     if world > 1 and torch.distributed.is_initialized(): torch.distributed.barrier()  # every process checked before rank 0 writes
     if device.startswith("cuda") and world > 1: device = f"cuda:{local}"
     t_start = time.time()
-    fd = prepare_fold(data, dataset, fold, folds, split, seed, n_genes, max_memory_gb, load=False, protocol=protocol, genes=genes)
+    fd = prepare_fold(data, dataset, fold, folds, split, seed, n_genes, max_memory_gb, load=False, protocol=protocol, genes=genes,
+                      measured=measured)
+    stack = bool(fd.split.measured)
     if truth: check_truth(truth, fd.split.test, fd.genes.selected, fd.data.genes,
                           dict(zip(fd.table.section, fd.table.n_spots)))
-    mcfg = model_config(method, fd.norm, len(fd.genes.selected), ablation, overrides) if method in MOEST_METHODS else None
+    mcfg = model_config(method, fd.norm, len(fd.genes.selected), ablation, overrides, measured=stack) if method in MOEST_METHODS else None
     pool_k = tuple(mcfg.pool_k) if mcfg else ()
     budget = MemoryBudget(cache_budget_gb(max_memory_gb, fd.table, len(fd.genes.selected)))
     fd.load(pool_k=pool_k, budget=budget)
     cfg = dict(method=method, label=label, ablation=ablation, dataset=dataset, fold=fd.split.fold, folds=fd.split.folds,
                split_name=split or f"{fd.split.folds}-fold", seed=seed, overrides=overrides, data=_file_id(data), truth=str(truth) if truth else None,
-               encoder=fd.norm.encoder, n_genes=len(fd.genes.selected), protocol=fd.split.protocol,
+               encoder=fd.norm.encoder, n_genes=len(fd.genes.selected), protocol=fd.split.protocol, measured=fd.split.measured or None,
                gene_panel=str(genes) if isinstance(genes, (str, Path)) else (f"{len(genes)} genes given" if genes is not None else None),
                target_sum=fd.norm.target_sum, split=fd.split.to_dict(), train=asdict(tcfg),
                model=mcfg.to_dict() if mcfg else None, inputs=method_inputs(method, mcfg), device=device, world_size=world, status="running",
@@ -277,6 +294,12 @@ def run_fold(data,  # the features H5 (`moest3d extract`'s output), a path or a 
         log(f"memory: {len(fd.train.cached) + len(fd.val.cached)} of {n_sec} training/validation sections cached in "
             f"{budget.used / 2 ** 30:.2f} GB of {max_memory_gb:g} GB (--max-memory-gb); the rest stream from the file")
     inputs = SpotData(fd.data, list(fd.table.section), fd.norm, table=fd.table, pool_k=pool_k, budget=budget, share=[fd.train, fd.val])
+    if "measured" in method_inputs(method, mcfg):
+        # the measured sections' expression: the fold's training and validation sections only (never a test section)
+        mpool = MeasuredPool.from_spots([fd.train, fd.val], fd.table, tuple(mcfg.measured_k) if mcfg else MEASURED_KS)
+        if set(mpool.measured) & set(fd.split.test): raise MoestError(f"test section(s) among the measured: {sorted(set(mpool.measured) & set(fd.split.test))}")
+        fd.train.measured = fd.val.measured = inputs.measured = mpool
+        if rank == 0: log(f"measured context ({fd.split.measured}): {len(mpool.targets)} spots of {', '.join(mpool.measured)}")
     extra, summary = {}, {}
     if method in MOEST_METHODS:
         pool = inputs.subset(fd.split.train + fd.split.val)   # the validation-context pool: no test section, nothing read twice
@@ -288,12 +311,13 @@ def run_fold(data,  # the features H5 (`moest3d extract`'s output), a path or a 
         predict = lambda s: predict_moest(model, inputs, [s], fd.table, device, tcfg.eval_spots, tcfg.context_sections, tcfg.amp)[s]
         extra["theta"] = model.log_theta.detach().clamp(-10, 15).exp().cpu().numpy()
         summary = {k: res[k] for k in ("best_epoch", "best_val_r", "epochs_run")}
+        if mcfg.measured: summary.update(_fit_moest_blend(model, pool, fd, tcfg, device, out, log))
     else:
         if rank != 0: return {}
         b = _fit_baseline_fold(method, fd, seed, tcfg)
         _save_safetensors({k: torch.as_tensor(np.ascontiguousarray(v)) for k, v in b.state().items()}, out / "model.safetensors",
                           {"method": method})
-        predict = lambda s: (lambda x: {"pred": b.predict(x["feats"], x["coords"])})(inputs.section(s))
+        predict = lambda s: (lambda x: {"pred": b.predict(x["feats"], x["coords"], **_measured_arg(b, x))})(inputs.section(s))
         summary = {"baseline": b.info()}
         with open(out / "log.jsonl", "w") as fh: fh.write(json.dumps({"epoch": 0, **json.loads(json.dumps(b.info(), default=float))}) + "\n")
     # scoring, a test section at a time: predict it, then read its counts (only to make targets), write, score, let go
@@ -325,14 +349,35 @@ def run_fold(data,  # the features H5 (`moest3d extract`'s output), a path or a 
         + f" | {cfg['seconds']} s")
     return cfg
 
+def _fit_moest_blend(model, pool: SpotData, fd: Fold, tcfg: TrainConfig, device, out: Path, log) -> dict:
+    """Under `--protocol stack`: fit MoEST+'s blend with the interpolation of the measured neighbours (`measured.fit_blend`)
+    on the validation sections' predictions, store it in the model (`blend_w`, `blend_k`) and save it again."""
+    from moest3d.measured import fit_blend
+    with torch.no_grad(): model.blend_w.zero_()   # fitted on the model's own predictions (a resumed run may hold a blend)
+    pv = predict_moest(model, pool, fd.split.val, fd.table, device, tcfg.eval_spots, tcfg.context_sections, tcfg.amp)
+    G, ks = len(fd.genes.selected), tuple(model.cfg.measured_k)
+    interps = []
+    for s in fd.split.val:
+        m = pool.section(s)["mctx"]
+        interps.append([np.where(m[:, -1:] > 0, m[:, i * G:(i + 1) * G], pv[s]["pred"]) for i in range(len(ks))])
+    ki, w, r = fit_blend([fd.val.targets(s) for s in fd.split.val], interps, [pv[s]["pred"] for s in fd.split.val])
+    with torch.no_grad(): model.blend_w.copy_(torch.as_tensor(w)); model.blend_k.fill_(ki)
+    _save_safetensors(model.state_dict(), out / "model.safetensors", {"blend_val_r": str(r)})
+    log(f"measured blend: k = {ks[ki]}, mean w = {float(np.mean(w)):.2f}, validation r {r:.4f}")
+    return {"blend_k": int(ks[ki]), "blend_mean_w": round(float(np.mean(w)), 4), "blend_val_r": r}
+
 def _fit_baseline_fold(method, fd: Fold, seed: int, tcfg: TrainConfig) -> Baseline:
     "Fit a baseline on the fold's training spots (features → targets), with the validation sections per section."
     n = len(fd.train)   # a sample of at most baseline_max_spots is read, not the whole training set
     keep = np.sort(np.random.default_rng(seed).choice(n, tcfg.baseline_max_spots, replace=False)) if n > tcfg.baseline_max_spots else np.arange(n)
     tr = fd.train.get(keep)
-    X, Y, C = tr["feats"], tr["target"], tr["coords"]
-    val = [(v["feats"], v["target"], v["coords"]) for v in map(fd.val.section, fd.split.val)]
-    return fit_baseline(method, (X, Y, C), val, seed=seed, **baseline_options(method, fd.norm, len(fd.genes.selected)))
+    X, Y, C, M = tr["feats"], tr["target"], tr["coords"], tr.get("mctx")
+    val = [(v["feats"], v["target"], v["coords"], v.get("mctx")) for v in map(fd.val.section, fd.split.val)]
+    return fit_baseline(method, (X, Y, C, M), val, seed=seed, **baseline_options(method, fd.norm, len(fd.genes.selected)))
+
+def _measured_arg(b: Baseline, x: dict) -> dict:
+    "The `measured=` keyword of a baseline's predict: the spots' `mctx` for methods that read it, nothing otherwise."
+    return {"measured": x["mctx"]} if "measured" in b.inputs else {}
 
 # %% ../nbs/53_train.ipynb #6555c23f
 def train_parser(p: argparse.ArgumentParser):
@@ -345,7 +390,11 @@ def train_parser(p: argparse.ArgumentParser):
     p.add_argument("--split", default=None, help="a single split by section (patient for HER2-ST), e.g. 90/10, instead of folds")
     p.add_argument("--protocol", default=None, choices=PROTOCOLS,
                    help="what a fold holds out: patient (HER2-ST's default), section (the others'), hist2st (Hist2ST's 32 sections, "
-                        "its --genes panel and targets normalised over the panel); DESIGN §6")
+                        "its --genes panel and targets normalised over the panel), stack (one section of a registered stack, "
+                        "some others measured: see --measured); DESIGN §6")
+    p.add_argument("--measured", default=None, metavar="RULE",
+                   help=f"--protocol stack: which other sections were measured (train, and show their expression): 1/2 (every "
+                        f"other, counted from the held-out section; default {MEASURED_DEFAULT}), 1/3, 1/5, or names, e.g. A1,A3")
     p.add_argument("--genes", default=None, metavar="FILE", help="a fixed gene panel (.npy string array or one name per line) instead of --n-genes HVGs")
     p.add_argument("--out", required=True, help="run folder")
     p.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
@@ -387,16 +436,17 @@ def train_main(args) -> int:
     kw = dict(method=args.method, split=args.split, seed=args.seed, n_genes=args.n_genes, ablation=args.ablation,
               truth=args.truth, device=args.device, max_memory_gb=args.max_memory_gb)
     from moest3d.model import MoESTConfig
-    kw["overrides"] = check_options(fold=0 if args.fold == "all" else fold, folds=args.folds, overrides=parse_set(args.set, MoESTConfig), **kw)
+    kw["overrides"] = check_options(fold=0 if args.fold == "all" else fold, folds=args.folds, overrides=parse_set(args.set, MoESTConfig),
+                                    protocol=args.protocol, measured=args.measured, **kw)
     validate_h5(args.data, **TRAIN_NEEDS)   # once, before any fold
     if args.threads > 0: torch.set_num_threads(args.threads)
     world = _init_dist(args.device)
     rank = dist_info()[0]
     log = print if rank == 0 else (lambda *a, **k: None)
-    kw.update(resume=args.resume, tcfg=tcfg, log=log, protocol=args.protocol, genes=args.genes, validate=False)
+    kw.update(resume=args.resume, tcfg=tcfg, log=log, protocol=args.protocol, genes=args.genes, validate=False, measured=args.measured)
     try:
         if args.fold == "all":
-            n = fold_split(args.data, args.dataset, folds=args.folds, protocol=args.protocol).folds   # its errors name the file
+            n = fold_split(args.data, args.dataset, folds=args.folds, protocol=args.protocol, measured=args.measured).folds   # its errors name the file
             for k in range(n): run_fold(args.data, args.dataset, Path(args.out) / f"fold{k}", fold=k, folds=args.folds, **kw)
         else: run_fold(args.data, args.dataset, args.out, fold=fold, folds=args.folds, **kw)
     finally:
