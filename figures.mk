@@ -6,6 +6,7 @@
 #   make figures DATASET=her2st RAW=../shared/data/her2st      (also misar, openst, st; figures -> runs/<dataset>-<encoder>/figures)
 #   make figures FOLDS=5 EPOCHS=60 METHODS="moest ridge" ABLATIONS="no_moe" DEVICE=cuda
 #   make figures SWEEP="1 2"                  the heterogeneity levels of figure 9 (SWEEP= skips it); HETEROGENEITY=h: the main tissue's
+#   make figures STACK="1/2 1/3"              the --measured rules of figure 10 (stack imputation; STACK= skips it)
 #   make figures DLPFC=../shared/data/dlpfc   also routing vs cortical layers on real tissue -> figures/routing_dlpfc.png
 #   make smoke                                QUICK=1 from scratch, one check per expected file -> runs/smoke.counts
 #
@@ -32,7 +33,14 @@ JOBS      ?= 2
 THREADS   ?= 1
 QUICK     ?=
 HETEROGENEITY ?= 0
+PROTOCOL  ?=
+MEASURED  ?=
+# a stack level's make (figure 10) reads its parent's input and features: UPSTREAM names the parent run folder
+UPSTREAM  ?=
+STACK_METHODS ?= moest interp interp+image
+STACK_ABLATIONS ?= no_measured
 ifeq ($(QUICK),1)
+STACK     ?= 1/2
 SWEEP     ?= 2
 SWEEP_METHODS ?= moest
 SWEEP_ABLATIONS ?= no_moe
@@ -45,6 +53,7 @@ ABLATIONS ?= no_moe
 RUN       ?= runs/smoke$(if $(filter virtual-morpho,$(DATASET)-$(ENCODER)),,-$(DATASET)-$(ENCODER))
 FIGDIR    ?= $(RUN)/figures
 else
+STACK     ?= 1/2 1/3
 SWEEP     ?= 0.5 1 2
 SWEEP_METHODS ?= moest mlp-pos ridge-pos
 SWEEP_ABLATIONS ?= no_moe no_sobel_routing
@@ -62,9 +71,9 @@ EXP      := nbs/experiments
 NBRUN    := $(RUN)/nb
 TRAIN    := $(RUN)/train
 STAMPS   := $(RUN)/.stamps
-INPUT    := $(RUN)/input.h5
-FEATURES := $(RUN)/features.h5
-TRUTH    := $(if $(filter virtual,$(DATASET)),$(RUN)/input.truth.h5)
+INPUT    := $(or $(UPSTREAM),$(RUN))/input.h5
+FEATURES := $(or $(UPSTREAM),$(RUN))/features.h5
+TRUTH    := $(if $(filter virtual,$(DATASET)),$(or $(UPSTREAM),$(RUN))/input.truth.h5)
 # papermill, quiet: the kernel's TCP warning is dropped; a failing cell still prints its traceback and fails the recipe
 # (one torch thread per job: with $(JOBS) jobs on a small CPU, more threads only spin and slow everything down)
 PM        = set -o pipefail; OMP_NUM_THREADS=$(THREADS) MKL_NUM_THREADS=$(THREADS) .ci/papermill $(BIN)/papermill -k python3 --no-progress-bar --log-level WARNING
@@ -77,9 +86,14 @@ ABL_RUNS    := $(foreach a,$(ABLATIONS),$(foreach k,$(FOLD_IDS),$(TRAIN)/moest-$
 # figure 9, the heterogeneity sweep: this run is level 0; each other level is a run folder of its own, made by this file
 SWEEP_ON    := $(if $(and $(filter virtual,$(DATASET)),$(filter 0,$(HETEROGENEITY))),$(strip $(SWEEP)))
 SWEEP_CMP   := $(foreach h,$(SWEEP_ON),$(RUN)/sweep-h$(h)/train/comparison.csv)
+# figure 10, stack imputation: the same folds under --protocol stack, one run folder per --measured rule 1/N (stack-mN)
+STACK_ON    := $(if $(and $(filter virtual,$(DATASET)),$(filter 0,$(HETEROGENEITY)),$(if $(PROTOCOL),,yes)),$(strip $(STACK)))
+STACK_DIRS  := $(foreach m,$(STACK_ON),$(RUN)/stack-m$(subst 1/,,$(m)))
+STACK_CMP   := $(STACK_DIRS:%=%/train/comparison.csv)
 FIG_NAMES   := fig1_overview fig2_expression_maps fig3_routing fig4_gfield fig5_methods fig7_3d_expression fig8_training \
-               table_methods $(if $(strip $(ABLATIONS)),fig6_ablations table_ablations) $(if $(SWEEP_ON),fig9_heterogeneity)
-FIG_RECORDS := $(filter-out %/fig9_heterogeneity.json,$(FIG_NAMES:%=$(FIGDIR)/%.json))
+               table_methods $(if $(strip $(ABLATIONS)),fig6_ablations table_ablations) $(if $(SWEEP_ON),fig9_heterogeneity) \
+               $(if $(STACK_ON),fig10_stack)
+FIG_RECORDS := $(filter-out %/fig9_heterogeneity.json %/fig10_stack.json,$(FIG_NAMES:%=$(FIGDIR)/%.json))
 
 .PHONY: figures figures-all smoke print-outputs FORCE
 
@@ -112,7 +126,7 @@ ARGS_prepare  := $(DATASET) $(abspath $(RAW))
 SRC_prepare   := $(call src_of,prepare)
 ARGS_extract  := $(ENCODER) $(WEIGHTS)
 SRC_extract   := $(call src_of,extract)
-ARGS_train    := $(DATASET) $(FOLDS) $(EPOCHS) $(MIN_STEPS) $(SEED) $(N_GENES) $(BATCH_SPOTS)
+ARGS_train    := $(DATASET) $(FOLDS) $(EPOCHS) $(MIN_STEPS) $(SEED) $(N_GENES) $(BATCH_SPOTS) $(PROTOCOL) $(MEASURED)
 SRC_train     := $(call src_of,train)
 STAT_train    := $(FEATURES) $(TRUTH)
 WIPE_train    := $(TRAIN)
@@ -129,7 +143,9 @@ $(STAMPS)/%: FORCE
 FORCE:
 
 # ---- step 1: the input H5 --------------------------------------------------------------------------------------------
-ifeq ($(DATASET),virtual)
+ifneq ($(UPSTREAM),)
+$(INPUT) $(FEATURES): ;
+else ifeq ($(DATASET),virtual)
 $(INPUT): $(EXP)/simulate.ipynb $(STAMPS)/simulate | $(STAMP)
 	@mkdir -p $(NBRUN); echo "simulate: virtual tissue, preset $(PRESET), seed $(SEED) -> $@"
 	@$(PM) $< $(NBRUN)/simulate.ipynb -p out $@ -p preset $(PRESET) -p seed $(SEED) -p heterogeneity $(HETEROGENEITY) $(QUIET_PM)
@@ -142,10 +158,12 @@ $(INPUT): $(EXP)/prepare.ipynb $(STAMPS)/prepare | $(STAMP)
 endif
 
 # ---- step 2: features ------------------------------------------------------------------------------------------------
+ifeq ($(UPSTREAM),)
 $(FEATURES): $(INPUT) $(EXP)/extract.ipynb $(STAMPS)/extract $(WEIGHTS)
 	@mkdir -p $(NBRUN); echo "extract: $(ENCODER) features of $(INPUT) -> $@"
 	@$(PM) $(EXP)/extract.ipynb $(NBRUN)/extract.ipynb -p inp $(INPUT) -p out $@ -p encoder $(ENCODER) \
 	  -p weights "$(WEIGHTS)" -p device $(DEVICE) $(QUIET_PM)
+endif
 
 # the folds must exist before anything trains (one real section cannot be split: stop here with the reason)
 $(RUN)/folds.txt: $(STAMPS)/train
@@ -159,7 +177,8 @@ define train
 	@rm -rf $(@D); mkdir -p $(NBRUN); echo "train: $(1)$(if $(2), without $(2)) fold $(3)/$(FOLDS) -> $(@D)"
 	@$(PM) $(EXP)/train_fold.ipynb $(NBRUN)/train_fold-$(notdir $(@D)).ipynb -p data $(FEATURES) -p dataset $(DATASET) \
 	  -p out $(@D) -p method $(1) -p ablation "$(2)" -p fold $(3) -p folds $(FOLDS) $(if $(EPOCHS),-p epochs $(EPOCHS)) $(if $(MIN_STEPS),-p min_steps $(MIN_STEPS)) $(if $(BATCH_SPOTS),-p batch_spots $(BATCH_SPOTS)) \
-	  -p seed $(SEED) -p n_genes $(N_GENES) -p device $(DEVICE) -p truth "$(TRUTH)" $(QUIET_PM)
+	  -p seed $(SEED) -p n_genes $(N_GENES) -p device $(DEVICE) -p truth "$(TRUTH)" \
+	  -p protocol "$(PROTOCOL)" -p measured "$(MEASURED)" $(QUIET_PM)
 endef
 $(METHOD_RUNS): $(TRAIN)/%/metrics.csv: $(TRAIN_DEPS)
 	$(call train,$(call key_of,$*),,$(call fold_of,$*))
@@ -186,7 +205,16 @@ $(FIGDIR)/fig9_heterogeneity.json: $(EXP)/fig9_heterogeneity.ipynb $(TRAIN)/comp
 	@$(PM) $< $(NBRUN)/fig9_heterogeneity.ipynb -p runs $(TRAIN) -p data $(FEATURES) -p inp $(INPUT) -p truth "$(TRUTH)" \
 	  -p out $(FIGDIR) -p command "$(MADE_BY)" -p sweep "$(foreach h,$(SWEEP_ON),$(h)=$(RUN)/sweep-h$(h))" $(QUIET_PM)
 
-$(FIGDIR)/MANIFEST.md: $(FIG_RECORDS) $(if $(SWEEP_ON),$(FIGDIR)/fig9_heterogeneity.json)
+# ---- figure 10: the main run's folds under --protocol stack, a make of this file per --measured rule ------------------------
+$(RUN)/stack-m%/train/comparison.csv: FORCE | $(STAMP) $(FEATURES) $(TRUTH)
+	@$(MAKE) -s --no-print-directory -f $(firstword $(MAKEFILE_LIST)) RUN=$(RUN)/stack-m$* UPSTREAM=$(RUN) PROTOCOL=stack \
+	  MEASURED=1/$* SWEEP= STACK= METHODS="$(STACK_METHODS)" ABLATIONS="$(STACK_ABLATIONS)" $@
+$(FIGDIR)/fig10_stack.json: $(EXP)/fig10_stack.ipynb $(TRAIN)/comparison.csv $(STACK_CMP) $(INPUT) $(STAMPS)/figures
+	@mkdir -p $(FIGDIR) $(NBRUN); echo "figure: fig10_stack (measured $(STACK_ON)) -> $(FIGDIR)/fig10_stack.png"
+	@$(PM) $< $(NBRUN)/fig10_stack.ipynb -p runs $(TRAIN) -p data $(FEATURES) -p inp $(INPUT) -p truth "$(TRUTH)" \
+	  -p out $(FIGDIR) -p command "$(MADE_BY)" -p levels "$(foreach m,$(STACK_ON),$(m)=$(RUN)/stack-m$(subst 1/,,$(m))/train)" $(QUIET_PM)
+
+$(FIGDIR)/MANIFEST.md: $(FIG_RECORDS) $(if $(SWEEP_ON),$(FIGDIR)/fig9_heterogeneity.json) $(if $(STACK_ON),$(FIGDIR)/fig10_stack.json)
 	@$(BIN)/python -c "from moest3d.figures import write_manifest; write_manifest('$(FIGDIR)')"
 
 # ---- smoke: the whole chain, tiny, from scratch; one check per expected file ------------------------------------------------

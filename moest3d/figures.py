@@ -24,7 +24,7 @@ from .study import ABLATION_LABELS, METHOD_LABELS, Study, display_name, read_log
 
 # %% auto #0
 __all__ = ['LOSS_SKIP', 'FIGURES', 'TABLES', 'coverage_table', 'fig_training', 'table_methods', 'table_ablations', 'fig_methods',
-           'fig_ablations', 'parse_sweep', 'fig_heterogeneity', 'draw', 'write_manifest', 'check_folds',
+           'fig_ablations', 'parse_sweep', 'fig_heterogeneity', 'fig_stack', 'draw', 'write_manifest', 'check_folds',
            'figures_parser', 'draw_figures', 'figures_main']
 
 # %% ../nbs/60_figures.ipynb #9b3c3d67
@@ -227,6 +227,15 @@ def fig_heterogeneity(study: Study, sweep: str = ""):
     tab, routes = sweep_table(levels)
     return sweep_figure(tab, routes)
 
+def fig_stack(study: Study, levels: str = ""):
+    """Figure 10: `stack.stack_table` and `stack.stack_figure`: r against the measured fraction, from the `levels`
+    ('1/2=RUN 1/3=RUN', run folders made under --protocol stack on this study's folds); fraction 0 is this study's MoEST+."""
+    from moest3d.stack import parse_levels, stack_figure, stack_table
+    lv = {f: (run / "train" if (run / "train").is_dir() else run) for f, run in parse_levels(levels).items()}
+    if not lv: raise MoestError("fig10_stack needs stack levels: make figures STACK=\"1/2 1/3\" (runs under --protocol stack)")
+    title = "virtual tissue" if study.truth is not None else study.data.parent.name
+    return stack_figure({title: stack_table(lv, section=study.runs)})
+
 # %% ../nbs/60_figures.ipynb #78f603a7
 FIGURES = {
     "fig1_overview": (fig_overview, "data overview: sections stacked in 3D, with H&E"),
@@ -238,6 +247,7 @@ FIGURES = {
     "fig7_3d_expression": (fig_3d_expression, "predicted expression across the stacked sections in 3D"),
     "fig8_training": (fig_training, "training curves and NB predictive-interval coverage"),
     "fig9_heterogeneity": (fig_heterogeneity, "the heterogeneity sweep: when routing helps, paired per fold"),
+    "fig10_stack": (fig_stack, "stack imputation: r against the fraction of measured sections, per method"),
 }
 TABLES = {
     "table_methods": (table_methods, "Method comparison"),
@@ -288,6 +298,7 @@ def figures_parser(p: argparse.ArgumentParser):
     p.add_argument("--out", default="figures", help="output folder (default: figures)")
     p.add_argument("--only", nargs="+", default=None, metavar="NAME", help=f"draw only these: {', '.join([*FIGURES, *TABLES])}")
     p.add_argument("--sweep", default="", metavar="'H=RUN ...'", help="run folders of the other heterogeneity levels: draws fig9_heterogeneity")
+    p.add_argument("--stack", default="", metavar="'1/N=RUN ...'", help="run folders made under --protocol stack (one per --measured rule): draws fig10_stack")
 
 def draw_figures(runs,               # folder of run folders (the methods and ablations of one dataset)
                  data,               # the feature H5 the runs were trained on
@@ -297,14 +308,16 @@ def draw_figures(runs,               # folder of run folders (the methods and ab
                  only=None,          # names to draw (`FIGURES`, `TABLES`); None: all (figure 9 only with `sweep`)
                  sweep: str = "",    # 'H=RUN ...': run folders of the other heterogeneity levels, for fig9_heterogeneity
                  command: str = "",  # what made them, for the provenance records
+                 stack: str = "",    # '1/N=RUN ...': run folders under --protocol stack, for fig10_stack
                 ) -> list[str]:      # the names skipped because their inputs are missing (each printed with the reason)
     "Draw the figures and tables of a study into `out`, each with its provenance record, then `out/MANIFEST.md`."
     study = Study(runs, data, input, truth)
-    names = only or [n for n in [*FIGURES, *TABLES] if n != "fig9_heterogeneity" or sweep]
+    extra = {"fig9_heterogeneity": {"sweep": sweep}, "fig10_stack": {"levels": stack}}
+    names = only or [n for n in [*FIGURES, *TABLES] if n not in extra or list(extra[n].values())[0]]
     skipped = []
     for name in names:
         try:
-            paths = draw(study, name, out, command, **({"sweep": sweep} if name == "fig9_heterogeneity" else {}))
+            paths = draw(study, name, out, command, **extra.get(name, {}))
             print(f"{name}: {', '.join(str(p) for p in paths)}")
         except MoestError as e:
             if name not in FIGURES and name not in TABLES: raise
@@ -316,4 +329,4 @@ def figures_main(args) -> int:
     "`moest3d figures`: `draw_figures` with the command line's options; 1 when a figure was skipped."
     command = "moest3d figures " + " ".join(f"--{k} {v}" for k, v in vars(args).items()
                                               if k in ("runs", "data", "input", "truth", "out") and v)
-    return 1 if draw_figures(args.runs, args.data, args.input, args.truth, args.out, args.only, args.sweep, command) else 0
+    return 1 if draw_figures(args.runs, args.data, args.input, args.truth, args.out, args.only, args.sweep, command, args.stack) else 0

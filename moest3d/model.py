@@ -351,10 +351,12 @@ class MoESTPlus(nn.Module):
         self.masker = FeatureMasker(c.feat_dim, c.msm_ratio, c.msm_mode)
         self.feat_proj = nn.Sequential(nn.Linear(c.feat_dim, d), nn.LayerNorm(d))
         self.ctx_proj = nn.Sequential(nn.Linear(len(c.pool_k) * c.feat_dim, d), nn.LayerNorm(d)) if c.pool_k else None
-        # measured context: the k-means of measured expression (and their distances) enter the trunk, and each k's mean
-        # passes straight to the prediction with a learned weight per gene (0 at the start: the H&E-only model)
+        # measured context: the k-means of measured expression (and their distances) enter the trunk through a gate, and
+        # each k's mean passes straight to the prediction with a learned weight per gene. Gate and weights start at 0 (the
+        # H&E-only model) and stay there unless training spots have measured neighbours: a path never trained adds nothing
         nk = len(c.measured_k)
         self.mctx_proj = nn.Sequential(nn.Linear(nk * (c.n_genes + 1), d), nn.LayerNorm(d)) if c.measured else None
+        self.mctx_gate = nn.Parameter(torch.zeros(())) if c.measured else None
         self.mctx_skip = nn.Parameter(torch.zeros(nk, c.n_genes)) if c.measured else None
         if c.measured:   # the blend fitted on validation after training (`measured.fit_blend`): 0 while training
             self.register_buffer("blend_w", torch.zeros(c.n_genes))
@@ -418,7 +420,7 @@ class MoESTPlus(nn.Module):
                 raise MoestError(f"measured=True needs mctx (B, {nk * (G + 1) + 1}): the measured sections' expression (SpotData.measured)")
             mctx = mctx.to(h.dtype)
             avail, m = mctx[:, -1:], mctx[:, :-1]
-            h = h + avail * self.mctx_proj(m)
+            h = h + avail * self.mctx_gate * self.mctx_proj(m)
             skip = avail * (m[:, :nk * G].reshape(-1, nk, G) * self.mctx_skip).sum(1)
             ki = int(self.blend_k)
             interp = m[:, ki * G:(ki + 1) * G]

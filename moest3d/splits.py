@@ -133,16 +133,19 @@ def stack_order(table: pd.DataFrame) -> dict:
     return {s: (sp, i) for sp, g in t.groupby("specimen", sort=False) for i, s in enumerate(g.section)}
 
 def measured_sections(table: pd.DataFrame, rule, test: list) -> list:
-    """The sections measured when `test` is held out: a list rule as given; `1/N`: in every specimen the sections N, 2N, ...
-    positions after the first test section's (and N before, ...), so its neighbour on one side is measured. Never a test section."""
+    """The sections measured when `test` is held out: a list rule as given; `1/N`: in each specimen the sections 1, 1 + N,
+    1 + 2N, ... positions after (and N − 1, ... before) the specimen's first test section (a specimen without one counts
+    from the first test section's position), so a held-out section's neighbour is measured. Never a test section."""
     r = parse_measured(rule)
     if isinstance(r, list):
         miss = [s for s in r if s not in set(table.section)]
         if miss: raise MoestError(f"--measured names sections the data do not hold: {', '.join(miss)}")
         return [s for s in table.section if s in r and s not in test]
     pos = stack_order(table)
+    first = {}
+    for t in sorted(test, key=lambda t: pos[t][1]): first.setdefault(pos[t][0], pos[t][1])
     anchor = pos[test[0]][1]
-    return [s for s, (_, i) in pos.items() if (i - anchor - 1) % r == 0 and s not in test]
+    return [s for s, (sp, i) in pos.items() if (i - first.get(sp, anchor) - 1) % r == 0 and s not in test]
 
 # %% ../nbs/51_splits.ipynb #f54ba6e3
 def _describe(dataset, protocol, folds, n_units, split) -> str:

@@ -356,11 +356,17 @@ def _fit_moest_blend(model, pool: SpotData, fd: Fold, tcfg: TrainConfig, device,
     with torch.no_grad(): model.blend_w.zero_()   # fitted on the model's own predictions (a resumed run may hold a blend)
     pv = predict_moest(model, pool, fd.split.val, fd.table, device, tcfg.eval_spots, tcfg.context_sections, tcfg.amp)
     G, ks = len(fd.genes.selected), tuple(model.cfg.measured_k)
-    interps = []
-    for s in fd.split.val:
+    T, A, P = [], [], []
+    for s in fd.split.val:   # only validation spots with measured neighbours can say how much to trust them
         m = pool.section(s)["mctx"]
-        interps.append([np.where(m[:, -1:] > 0, m[:, i * G:(i + 1) * G], pv[s]["pred"]) for i in range(len(ks))])
-    ki, w, r = fit_blend([fd.val.targets(s) for s in fd.split.val], interps, [pv[s]["pred"] for s in fd.split.val])
+        has = m[:, -1] > 0
+        if has.sum() < 2: continue
+        T.append(fd.val.targets(s)[has]); P.append(pv[s]["pred"][has]); A.append([m[has, i * G:(i + 1) * G] for i in range(len(ks))])
+    if not T:
+        log("measured blend: no validation spot has a measured neighbour; the blend stays 0 (H&E prediction only)")
+        _save_safetensors(model.state_dict(), out / "model.safetensors", {"blend_val_r": "nan"})
+        return {"blend_k": None, "blend_mean_w": 0.0, "blend_val_r": None}
+    ki, w, r = fit_blend(T, A, P)
     with torch.no_grad(): model.blend_w.copy_(torch.as_tensor(w)); model.blend_k.fill_(ki)
     _save_safetensors(model.state_dict(), out / "model.safetensors", {"blend_val_r": str(r)})
     log(f"measured blend: k = {ks[ki]}, mean w = {float(np.mean(w)):.2f}, validation r {r:.4f}")
