@@ -17,10 +17,9 @@ Columns, one row per section in stack order (pair metrics for the pair (previous
   d_med, d_p95      where PASTE places this section relative to the previous one, against where we place it: |ours −
                     PASTE| over this section's spots (µm), after PASTE's frame is fitted onto ours (orthogonal, least
                     squares) on the previous section's spots, so a mirror or error earlier in PASTE's chain does not count
-  expr_raw/ours/paste  nearest-spot expression agreement: every spot of b takes its nearest spot of a (in the plane);
-                    per gene Pearson r of log1p(1e4·x/Σx) between b's spots and their matches, over the 250 most
-                    variable genes of the pair (variance of the log values), mean over genes
-  lab_raw/ours/paste   share of b's labelled spots whose nearest labelled a-spot has the same label
+  expr_raw/ours/paste  nearest-spot expression agreement (`moest3d.register.expression_agreement`, the measure of
+                    `moest3d register`'s quality table): per-gene r between b's spots and their nearest a-spots, 250 genes
+  lab_raw/ours/paste   `moest3d.register.label_agreement`: share of b's labelled spots whose nearest labelled a-spot agrees
 The `stack` row: pair metrics averaged over pairs, seconds summed, distances pooled over all pairs' spots.
 PASTE's OT is deterministic; the only randomness (the `--max-spots` subsample) is seeded.
 """
@@ -45,10 +44,10 @@ import pandas as pd  # noqa: E402
 import paste  # noqa: E402
 from importlib.metadata import version  # noqa: E402
 from paste.visualization import generalized_procrustes_analysis  # noqa: E402
-from scipy.spatial import cKDTree  # noqa: E402
 
 from moest3d.data import open_h5, read_gene_names, read_section  # noqa: E402
 from moest3d.dataset import section_table, specimen_stacks  # noqa: E402
+from moest3d.register import expression_agreement, label_agreement  # noqa: E402  (the quality table's own measures)
 
 if "torch" in sys.modules: sys.modules["torch"].set_num_threads(1)
 N_HVG = 250
@@ -61,30 +60,6 @@ def load(path, name) -> dict:
     labels = np.asarray(s["labels"], dtype=object) if has_labels else None
     return dict(name=name, raw=np.asarray(s["coords_raw"], float)[:, :2], ours=np.asarray(s["coords_3d"], float)[:, :2],
                 x=np.asarray(s["expression"], np.float64), labels=labels)
-
-
-def lognorm(x):
-    "log1p(1e4·x/Σx) per spot (an empty spot stays 0)."
-    tot = x.sum(1, keepdims=True)
-    return np.log1p(1e4 * x / np.where(tot > 0, tot, 1))
-
-
-def expr_agreement(la, lb, ca, cb, hvg) -> float:
-    "Mean over `hvg` of the Pearson r between b's log values and those of each b-spot's nearest a-spot (plane coords)."
-    nn = cKDTree(ca).query(cb)[1]
-    xb, xa = lb[:, hvg], la[nn][:, hvg]
-    xb, xa = xb - xb.mean(0), xa - xa.mean(0)
-    den = np.sqrt((xb ** 2).sum(0) * (xa ** 2).sum(0))
-    r = np.where(den > 0, (xb * xa).sum(0) / np.where(den > 0, den, 1), np.nan)
-    return float(np.nanmean(r))
-
-
-def label_agreement(a_lab, b_lab, ca, cb) -> float:
-    "Share of b's labelled spots whose nearest labelled a-spot carries the same label."
-    ka, kb = a_lab != "", b_lab != ""
-    if not ka.any() or not kb.any(): return np.nan
-    nn = cKDTree(ca[ka]).query(cb[kb])[1]
-    return float(np.mean(a_lab[ka][nn] == b_lab[kb]))
 
 
 def frame_fit(src, dst):
@@ -129,7 +104,6 @@ def paste_stack(secs, genes, alpha, max_spots, seed, emd_iter):
 def specimen_rows(secs, genes, alpha, max_spots, seed, emd_iter) -> pd.DataFrame:
     "The table rows of one specimen stack (see the module docstring)."
     pas, secs_s, dets = paste_stack(secs, genes, alpha, max_spots, seed, emd_iter)
-    logs = [lognorm(s["x"]) for s in secs]
     rows, pooled = [], []
     for i, s in enumerate(secs):
         row = dict(section=s["name"], n_spots=len(s["raw"]))
@@ -140,13 +114,11 @@ def specimen_rows(secs, genes, alpha, max_spots, seed, emd_iter) -> pd.DataFrame
             d = np.linalg.norm(s["ours"] - ((R @ pas[i].T).T + t), axis=1)
             pooled.append(d)
             row.update(d_med=np.median(d), d_p95=np.percentile(d, 95))
-            both = np.vstack([logs[i - 1], logs[i]])
-            hvg = np.argsort(-both.var(0), kind="stable")[:N_HVG]
             row.update(pair=f"{a['name']}→{s['name']}", paste_s=secs_s[i - 1], det=dets[i - 1])
             for k, ca, cb in (("raw", a["raw"], s["raw"]), ("ours", a["ours"], s["ours"]), ("paste", pas[i - 1], pas[i])):
-                row[f"expr_{k}"] = expr_agreement(logs[i - 1], logs[i], ca, cb, hvg)
+                row[f"expr_{k}"] = expression_agreement(ca, a["x"], cb, s["x"], N_HVG)
                 if s["labels"] is not None and a["labels"] is not None:
-                    row[f"lab_{k}"] = label_agreement(a["labels"], s["labels"], ca, cb)
+                    row[f"lab_{k}"] = label_agreement(ca, a["labels"], cb, s["labels"])
         rows.append(row)
     df = pd.DataFrame(rows)
     pairs = df.dropna(subset=["pair"]) if "pair" in df else df.iloc[:0]

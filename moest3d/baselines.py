@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .core import MoestError
-from .measured import MEASURED_KS, fit_blend
+from .measured import MEASURED_KS, fit_blend, mctx_width, measured_mean
 from .metrics import primary_r
 
 # %% auto #0
@@ -190,7 +190,17 @@ class MLPPosition(MLPBaseline):
     inputs = ("image", "position")
 
 # %% ../nbs/52_baselines.ipynb #25dcba75
-class KNNBaseline(Baseline):
+class _ChosenK(Baseline):
+    "A baseline with one k chosen on validation r (`scores`: {k: r}), saved as `k_arr`."
+    @staticmethod
+    def _best(scores: dict) -> int: return max(scores, key=lambda k: -np.inf if np.isnan(scores[k]) else scores[k])
+    @classmethod
+    def from_state(cls, state, **kwargs):
+        self = super().from_state(state, **kwargs)
+        self.k = int(self.k_arr[0]); return self
+    def info(self): return {"k": int(self.k), "val_r": {int(k): float(v) for k, v in getattr(self, "scores", {}).items()}}
+
+class KNNBaseline(_ChosenK):
     "Distance-weighted k-nearest-neighbour regression on standardised features; k chosen on validation r, then refitted on training + validation."
     name = "knn"
     uses_val = True
@@ -209,32 +219,23 @@ class KNNBaseline(Baseline):
                 if k > len(X): continue
                 reg = self._reg(X, Y, k)
                 self.scores[k] = primary_r([v[1] for v in val], [reg.predict(np.asarray(v[0], np.float32)) for v in val])
-            self.k = max(self.scores, key=lambda k: -np.inf if np.isnan(self.scores[k]) else self.scores[k]) if self.scores else self.ks[0]
+            self.k = self._best(self.scores) if self.scores else self.ks[0]
         self.k = self.k or self.ks[0]
         if val: X, Y = np.concatenate([X, *[v[0] for v in val]]), np.concatenate([Y, *[v[1] for v in val]])
         self.X_fit, self.Y_fit = X, Y
         self.k_arr = np.array([self.k])
         return self
 
-    @classmethod
-    def from_state(cls, state, **kwargs):
-        self = super().from_state(state, **kwargs)
-        self.k = int(self.k_arr[0]); return self
-
     def predict(self, X, coords=None): return self._reg(self.X_fit, self.Y_fit, self.k).predict(np.asarray(X, np.float32)).astype(np.float32)
-    def info(self): return {"k": int(self.k), "val_r": {int(k): float(v) for k, v in getattr(self, "scores", {}).items()}}
 
 # %% ../nbs/52_baselines.ipynb #899bf7e6
-def _measured_block(M, G: int, i: int) -> np.ndarray:
-    "Columns of the i-th k's mean in `mctx` rows `M` (see `measured.MeasuredPool`)."
-    return np.asarray(M, np.float32)[:, i * G:(i + 1) * G]
-
-def _check_measured(M, n: int, G: int, nk: int):
+def _check_measured(M, n: int, G: int):
+    "`M` must be the `mctx` rows (`measured.MeasuredPool.pool`, ks `MEASURED_KS`) of `n` spots and `G` genes."
     if M is None: raise MoestError("this method uses the measured sections' expression: pass measured= (mctx rows; --protocol stack)")
-    if np.shape(M) != (n, nk * (G + 1) + 1):
-        raise MoestError(f"measured context of shape {np.shape(M)}, expected ({n}, {nk * (G + 1) + 1}) for {G} genes and ks {MEASURED_KS}")
+    w = mctx_width(G, len(MEASURED_KS))
+    if np.shape(M) != (n, w): raise MoestError(f"measured context of shape {np.shape(M)}, expected ({n}, {w}) for {G} genes and ks {MEASURED_KS}")
 
-class InterpBaseline(Baseline):
+class InterpBaseline(_ChosenK):
     "The measured neighbours' expression: the inverse-distance weighted mean of the k nearest measured spots, k chosen on validation r; the training mean where nothing is measured."
     name = "interp"
     uses_val = True
@@ -242,32 +243,26 @@ class InterpBaseline(Baseline):
     def __init__(self, k: int | None = None): self.k = k
 
     def _interp(self, M, i):
-        out = _measured_block(M, len(self.mu), i).copy()
+        out = measured_mean(M, len(self.mu), i).astype(np.float32)   # a copy
         out[np.asarray(M)[:, -1] == 0] = self.mu
         return out
 
     def fit(self, X, Y, val=(), seed=0, coords=None, measured=None):
         Y = np.asarray(Y, np.float32)
-        _check_measured(measured, len(Y), Y.shape[1], len(MEASURED_KS))
+        _check_measured(measured, len(Y), Y.shape[1])
         self.mu = Y.mean(0)
         self.scores = {}
         if self.k is None and val:
             for i, k in enumerate(MEASURED_KS):
                 self.scores[k] = primary_r([v[1] for v in val], [self._interp(v[3], i) for v in val])
-            self.k = max(self.scores, key=lambda k: -np.inf if np.isnan(self.scores[k]) else self.scores[k])
+            self.k = self._best(self.scores)
         self.k = self.k or MEASURED_KS[len(MEASURED_KS) // 2]
         self.k_arr = np.array([self.k])
         return self
 
-    @classmethod
-    def from_state(cls, state, **kwargs):
-        self = super().from_state(state, **kwargs)
-        self.k = int(self.k_arr[0]); return self
-
     def predict(self, X=None, coords=None, measured=None):
-        _check_measured(measured, len(measured) if measured is not None else 0, len(self.mu), len(MEASURED_KS))
+        _check_measured(measured, len(measured) if measured is not None else 0, len(self.mu))
         return self._interp(measured, MEASURED_KS.index(self.k))
-    def info(self): return {"k": int(self.k), "val_r": {int(k): float(v) for k, v in getattr(self, "scores", {}).items()}}
 
 class InterpImage(Baseline):
     "w·interp + (1 − w)·MLP(image) per gene: the MLP early-stopped on validation r, then k and each gene's w chosen on it (`measured.fit_blend`)."
@@ -279,10 +274,10 @@ class InterpImage(Baseline):
     def fit(self, X, Y, val=(), seed=0, coords=None, measured=None):
         if not val: raise MoestError("interp+image chooses its blend on validation sections: give at least one")
         self.mlp = MLPBaseline(**self.mlp_kwargs).fit(X, Y, val=[v[:2] for v in val], seed=seed)
-        ip = InterpBaseline(k=MEASURED_KS[0]).fit(X, Y, measured=measured)   # the training mean, for spots without evidence
+        ip = self.interp = InterpBaseline(k=MEASURED_KS[0]).fit(X, Y, measured=measured)   # its training mean: spots without evidence
         interps = [[ip._interp(v[3], i) for i in range(len(MEASURED_KS))] for v in val]
         ki, self.w, _ = fit_blend([v[1] for v in val], interps, [self.mlp.predict(v[0]) for v in val])
-        self.interp = InterpBaseline(k=MEASURED_KS[ki]).fit(X, Y, measured=measured)
+        ip.k = MEASURED_KS[ki]; ip.k_arr = np.array([ip.k])
         return self
 
     def predict(self, X, coords=None, measured=None):

@@ -11,11 +11,19 @@ import pandas as pd
 from .core import MoestError
 
 # %% auto #0
-__all__ = ['MEASURED_KS', 'MIN_DIST_UM', 'BLEND_GRID', 'MeasuredPool', 'fit_blend']
+__all__ = ['MEASURED_KS', 'MIN_DIST_UM', 'BLEND_GRID', 'mctx_width', 'measured_mean', 'MeasuredPool', 'fit_blend']
 
 # %% ../nbs/48_measured.ipynb #50c003c0
 MEASURED_KS = (1, 3, 8, 15, 30)   # the k of every measured-context method; `interp` chooses among them on inner validation
 MIN_DIST_UM = 10.0                # weights 1/max(d, this): a spot straight above another does not take all the weight
+
+def mctx_width(n_genes: int, n_k: int) -> int:
+    "Columns of an `mctx` row: `n_k` means of `n_genes` genes, `n_k` distances and the flag."
+    return n_k * (n_genes + 1) + 1
+
+def measured_mean(mctx, n_genes: int, i: int) -> np.ndarray:
+    "The weighted mean expression (n, `n_genes`) over the i-th k of `mctx` rows."
+    return np.asarray(mctx)[:, i * n_genes:(i + 1) * n_genes]
 
 class MeasuredPool:
     "The measured spots of a fold: log-normalised `targets` (n, G), registered `coords_um` (n, 3), `sections` (n,) and `specimen_of` {section: specimen}."
@@ -36,7 +44,7 @@ class MeasuredPool:
     @property
     def measured(self) -> list: return list(pd.unique(self.sections))
     @property
-    def width(self) -> int: return len(self.ks) * (self.n_genes + 1) + 1
+    def width(self) -> int: return mctx_width(self.n_genes, len(self.ks))
 
     def _tree(self, specimen: str, own: str):
         "(KD-tree, pool rows) of the measured spots of `specimen` outside section `own`; cached."
@@ -74,8 +82,7 @@ class MeasuredPool:
     def block(self, mctx, k: int) -> np.ndarray:
         "The weighted mean expression of `mctx` over `k` (one of `ks`) nearest measured spots: (n, G)."
         if k not in self.ks: raise MoestError(f"k={k} is not one of this pool's ks {self.ks}")
-        i = self.ks.index(k)
-        return np.asarray(mctx)[:, i * self.n_genes:(i + 1) * self.n_genes]
+        return measured_mean(mctx, self.n_genes, self.ks.index(k))
 
     @classmethod
     def from_spots(cls, views, table: pd.DataFrame, ks=MEASURED_KS) -> "MeasuredPool":

@@ -16,7 +16,7 @@ from torch import nn
 
 from .core import MoestError
 from .graph import knn_graph
-from .measured import MEASURED_KS
+from .measured import MEASURED_KS, mctx_width
 
 # %% auto #0
 __all__ = ['ROUTER_INPUTS', 'DISPATCHES', 'ORIGINAL', 'ABLATIONS', 'DISPATCH', 'MoESTConfig', 'FourierEncoding', 'mlp',
@@ -416,8 +416,8 @@ class MoESTPlus(nn.Module):
         skip = None
         if self.mctx_proj is not None:
             nk, G = len(c.measured_k), c.n_genes
-            if mctx is None or mctx.shape[-1] != nk * (G + 1) + 1:
-                raise MoestError(f"measured=True needs mctx (B, {nk * (G + 1) + 1}): the measured sections' expression (SpotData.measured)")
+            if mctx is None or mctx.shape[-1] != mctx_width(G, nk):
+                raise MoestError(f"measured=True needs mctx (B, {mctx_width(G, nk)}): the measured sections' expression (SpotData.measured)")
             mctx = mctx.to(h.dtype)
             avail, m = mctx[:, -1:], mctx[:, :-1]
             h = h + avail * self.mctx_gate * self.mctx_proj(m)

@@ -129,7 +129,7 @@ def iter_predictions(run: dict,  # a trained run (`load_run`)
     validate_h5(data, **PREDICT_NEEDS)
     table = section_table(data)
     names = list(table.section)
-    sections = list(sections or names)
+    chosen, sections = bool(sections), list(sections or names)
     bad = [s for s in sections if s not in names]
     if bad: raise DataError(f"no such section group (file has {', '.join(names)})", data, bad[0])
     norm = run["norm"]
@@ -143,7 +143,7 @@ def iter_predictions(run: dict,  # a trained run (`load_run`)
         if not counted:
             raise DataError(f"the run ({cfg.get('label', cfg['method'])}, --protocol stack) predicts from measured sections, "
                             f"and none of this file's sections carries counts: give the measured ones their expression", data)
-        sections = [s for s in sections if s not in counted] if sections == names else sections
+        if not chosen: sections = [s for s in sections if s not in counted]
         if not sections: raise DataError("every section carries counts: nothing is left to predict (name some with --sections)", data)
     pool_k = (cfg.get("model") or {}).get("pool_k", ()) if moest else ()
     # the output's obs, obsm and index stay in memory until it is written: 576 bytes a spot (at 384, 2 M spots peaked at 4.2 GB with 3)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .core import MoestError
-from .evaluate import load_runs
+from .evaluate import load_runs, paired_differences
 
 # %% auto #0
 __all__ = ['STACK_KEYS', 'NAMES', 'parse_levels', 'stack_table', 'stack_figure']
@@ -33,28 +33,28 @@ def parse_levels(levels: str) -> dict:
         out[1 / int(n)] = Path(run)
     return out
 
-def _per_fold(train_dir) -> pd.DataFrame:
-    "Per fold (rows) and method (columns): r of the selected genes."
+def _per_fold(train_dir) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "(per fold (rows) and method (columns): r of the selected genes; `evaluate.paired_differences` to MoEST+, by method)."
     fv, _ = load_runs(train_dir)
-    return fv.query("gene_set == 'selected' and metric == 'pearson'").pivot(index="fold", columns="method", values="value")
+    per = fv.query("gene_set == 'selected' and metric == 'pearson'").pivot(index="fold", columns="method", values="value")
+    if "moest" not in per: raise MoestError(f"{train_dir}: no MoEST+ runs")
+    return per, paired_differences(fv, "moest").set_index("method")
 
 def stack_table(levels: dict, section=None) -> pd.DataFrame:
     """One row per measured fraction and method: mean r, its sd over folds, the paired difference to MoEST+ ± se and the
     folds MoEST+ was ahead; `section`: the section protocol's runs, whose MoEST+ is the fraction-0 row."""
     rows = []
     if section is not None:
-        per = _per_fold(section)
-        if "moest" not in per: raise MoestError(f"{section}: no MoEST+ runs (the H&E-only task)")
+        per, _ = _per_fold(section)
         rows.append(dict(fraction=0.0, method="section", r=per["moest"].mean(), sd=per["moest"].std(ddof=1), diff=np.nan,
                          se=np.nan, ahead=np.nan, folds=len(per)))
     for f, train_dir in sorted(levels.items()):
-        per = _per_fold(train_dir)
-        if "moest" not in per: raise MoestError(f"{train_dir}: no MoEST+ runs")
+        per, pdiff = _per_fold(train_dir)
         for m in [k for k in STACK_KEYS if k in per]:
-            d = (per[m] - per["moest"]).dropna()
-            rows.append(dict(fraction=float(f), method=m, r=per[m].mean(), sd=per[m].std(ddof=1), diff=d.mean() if m != "moest" else np.nan,
-                             se=d.std(ddof=1) / np.sqrt(len(d)) if m != "moest" and len(d) > 1 else np.nan,
-                             ahead=int((d < 0).sum()) if m != "moest" else np.nan, folds=len(per)))
+            ref = m == "moest"
+            rows.append(dict(fraction=float(f), method=m, r=per[m].mean(), sd=per[m].std(ddof=1),
+                             diff=np.nan if ref else pdiff.loc[m, "diff"], se=np.nan if ref else pdiff.loc[m, "se"],
+                             ahead=np.nan if ref else int((per[m] < per["moest"]).sum()), folds=len(per)))
     return pd.DataFrame(rows)
 
 # %% ../nbs/62_stack.ipynb #458dca23

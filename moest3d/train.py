@@ -29,7 +29,7 @@ from .loop import (TrainConfig, _is_int, _is_num, _save_safetensors, checkpoint_
 from .spots import MemoryBudget, SpotData, cache_budget_gb
 from .evaluate import TidyMetrics, check_truth, fold_values, read_truth, write_run_metrics
 from .patches import read_gene_list
-from .measured import MEASURED_KS, MeasuredPool
+from .measured import MEASURED_KS, MeasuredPool, measured_mean
 from .splits import DATASETS, MEASURED_DEFAULT, PROTOCOLS, Split, fold_split, make_split, parse_measured
 
 # %% auto #0
@@ -358,10 +358,11 @@ def _fit_moest_blend(model, pool: SpotData, fd: Fold, tcfg: TrainConfig, device,
     G, ks = len(fd.genes.selected), tuple(model.cfg.measured_k)
     T, A, P = [], [], []
     for s in fd.split.val:   # only validation spots with measured neighbours can say how much to trust them
-        m = pool.section(s)["mctx"]
+        i = pool.sections.index(s)
+        m = pool.measured.pool(pool.coords_um[pool.offsets[i]:pool.offsets[i + 1]], [s] * int(pool.n_per[i]))
         has = m[:, -1] > 0
         if has.sum() < 2: continue
-        T.append(fd.val.targets(s)[has]); P.append(pv[s]["pred"][has]); A.append([m[has, i * G:(i + 1) * G] for i in range(len(ks))])
+        T.append(fd.val.targets(s)[has]); P.append(pv[s]["pred"][has]); A.append([measured_mean(m[has], G, j) for j in range(len(ks))])
     if not T:
         log("measured blend: no validation spot has a measured neighbour; the blend stays 0 (H&E prediction only)")
         _save_safetensors(model.state_dict(), out / "model.safetensors", {"blend_val_r": "nan"})
