@@ -42,39 +42,65 @@ def _check_norm(norm: Norm):
         v = np.asarray(getattr(norm, k), dtype=np.float64)
         if v.ndim != 1 or not np.isfinite(v).all(): raise MoestError(f"{k} is not a list of finite numbers")
 
+def _method_error(run: Path, method, why: str) -> MoestError:
+    "One line naming the run's config.json and its field `method`, and why the weights are not that method's."
+    return MoestError(f"checkpoint {run}: config.json field method is {method!r}, but {' '.join(why.split())[:240]}")
+
+def _probe(model, norm: Norm, n_genes: int):
+    """Predict two spots of zeros with a baseline: a state that is not its method's (a missing array, other shapes) fails
+    here, when the run is loaded, not while a section is being predicted."""
+    from moest3d.measured import mctx_width
+    x, c = np.zeros((2, norm.feat_dim), np.float32), np.zeros((2, norm.coord_dim), np.float32)
+    kw = {"measured": np.zeros((2, mctx_width(n_genes, len(MEASURED_KS))), np.float32)} if "measured" in model.inputs else {}
+    got = np.shape(model.predict(x, c, **kw))
+    if got != (2, n_genes): raise ValueError(f"it predicts {got[1:]} values a spot, not the {n_genes} genes of genes.json")
+
 def load_run(run) -> dict:
     """config, genes, norm and the fitted predictor (a MoESTPlus in eval mode, or a baseline) of a run folder.
-    A file that is missing, truncated, garbled or incomplete is one `MoestError`: `checkpoint RUN: FILE unreadable (why)`."""
+    A file that is missing, truncated, garbled or incomplete is one `MoestError`: `checkpoint RUN: FILE unreadable (why)`.
+    A config.json whose `method` is unknown, or is not the method whose weights model.safetensors holds (another method's
+    run folder, a copied file), is one `MoestError` naming config.json and its field `method`."""
     run = Path(run)
     need = ["config.json", "genes.json", "norm.json", "model.safetensors"]
     miss = [n for n in need if not (run / n).exists()]
     if miss: raise MoestError(f"{run}: not a finished run folder (missing {', '.join(miss)})")
     cfg = _read_json(run, "config.json", ("method", "dataset", "fold"))
+    method = cfg["method"]
+    if not isinstance(method, str) or method not in METHODS:
+        raise _method_error(run, method, f"that is not a method of moest3d (one of {', '.join(METHODS)})")
+    moest = method in MOEST_METHODS
     with checkpoint_file(run, "genes.json") as p:
         genes = GeneSets.load(p)
         if not genes.selected or not all(isinstance(g, str) and g for g in genes.selected): raise MoestError("no gene names in selected")
     with checkpoint_file(run, "norm.json") as p:
         norm = Norm.load(p); _check_norm(norm)
+    if moest and not isinstance(cfg.get("model"), dict):   # a baseline's config.json, or one that lost its model settings
+        raise _method_error(run, method, "config.json has no model settings (a MoEST run's has them)")
     with checkpoint_file(run, "config.json"):
-        if cfg["method"] not in METHODS: raise MoestError(f"unknown method {cfg['method']!r}")
         train = TrainConfig(**cfg.get("train", {}))
-        if cfg["method"] in MOEST_METHODS:
+        if moest:
             from moest3d.model import MoESTConfig, MoESTPlus
-            if not isinstance(cfg.get("model"), dict): raise MoestError("no model settings")
             mcfg = MoESTConfig.from_dict(cfg["model"])
             sized = dict(n_genes=len(genes.selected), feat_dim=norm.feat_dim, coord_dim=norm.coord_dim, morph_dim=norm.morph_dim)
             for k, v in sized.items():
                 if getattr(mcfg, k) != v: raise MoestError(f"model {k}={getattr(mcfg, k)} but genes.json/norm.json give {v}")
     with checkpoint_file(run, "model.safetensors") as p:
-        if cfg["method"] in MOEST_METHODS:
-            from safetensors.torch import load_file
+        from safetensors import safe_open
+        with safe_open(str(p), "pt" if moest else "numpy") as f:
+            saved = (f.metadata() or {}).get("method")
+            state = {k: f.get_tensor(k) for k in f.keys()}
+    if saved is not None and saved != method: raise _method_error(run, method, f"model.safetensors holds a {saved!r} model")
+    try:
+        if moest:
             model = MoESTPlus(mcfg)
-            model.load_state_dict(load_file(str(p)))
+            model.load_state_dict(state)
             model.eval()
         else:
-            from safetensors.numpy import load_file
             from moest3d.baselines import BASELINES
-            model = BASELINES[cfg["method"]].from_state(load_file(str(p)))
+            model = BASELINES[method].from_state(state)
+            _probe(model, norm, len(genes.selected))
+    except Exception as e:   # the weights of another method (or of another panel) fail in many ways: one line for all
+        raise _method_error(run, method, f"model.safetensors does not hold its weights ({type(e).__name__}: {e})") from None
     return dict(config=cfg, genes=genes, norm=norm, model=model, path=run, train=train)
 
 # %% ../nbs/55_predict.ipynb #f28ca534
