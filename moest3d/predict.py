@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from .train import METHODS, MOEST_METHODS, check_device
 
 # %% auto #0
 __all__ = ['CATEGORICAL_OBS', 'H5AD_ARRAY', 'load_run', 'SectionStream', 'iter_predictions', 'reads_measured', 'predict_sections',
-           'to_anndata', 'h5ad_bytes', 'write_h5ad', 'write_predictions', 'predict_parser', 'predict_main']
+           'Clipped', 'to_anndata', 'h5ad_bytes', 'write_h5ad', 'write_predictions', 'predict_parser', 'predict_main']
 
 # %% ../nbs/55_predict.ipynb #dbb7e160
 def _read_json(run: Path, name: str, need=()) -> dict:
@@ -216,10 +217,18 @@ def predict_sections(run: dict, data, sections=None, device: str = "cpu", max_me
 # %% ../nbs/55_predict.ipynb #50d3b3cf
 CATEGORICAL_OBS = ("expert",)   # obs columns of labels (the rest are numbers)
 
+class Clipped(NamedTuple):
+    "How many predicted values of X were below 0 (set to 0), and the lowest of them: `a + b` joins two sections' counts."
+    n: int = 0
+    low: float = 0.0
+    def __add__(self, o): return Clipped(self.n + o.n, min(self.low, o.low))
+
 def _rows(p: dict) -> dict:
-    """One section's rows of the AnnData, from its predictions `p`, in the dtypes the file holds: X (the evaluation scale),
+    """One section's rows of the AnnData, from its predictions `p`, in the dtypes the file holds: X (the evaluation scale, clipped at 0; `clipped`),
     layers, obsm and the obs columns that come from the model (MoEST: counts = exp(log ℓ)·ρ, routing, g, library size, expert)."""
-    r = {"X": p["pred"].astype(np.float32), "layers": {}, "obsm": {"spatial": p["coords_3d"].astype(np.float64)}, "obs": {}}
+    x = p["pred"].astype(np.float32)
+    r = {"X": np.maximum(x, 0), "layers": {}, "obsm": {"spatial": p["coords_3d"].astype(np.float64)}, "obs": {},
+         "clipped": Clipped(int((x < 0).sum()), float(x.min()) if x.size else 0.0)}
     if "rho" in p:
         log_lib = p["log_lib"].astype(np.float64)
         r["layers"]["counts"] = (np.exp(log_lib)[:, None] * p["rho"]).astype(np.float32)
@@ -243,21 +252,22 @@ def _var(genes: GeneSets):
     return pd.DataFrame({"heg50": [g in set(genes.heg50) for g in genes.selected],
                          "hvg50": [g in set(genes.hvg50) for g in genes.selected]}, index=list(genes.selected))
 
-def _uns(run: dict, counts: bool) -> dict:
-    "uns['moest3d']: where the predictions come from and what X and layers['counts'] hold."
+def _uns(run: dict, counts: bool, clipped: Clipped = Clipped()) -> dict:
+    "uns['moest3d']: where the predictions come from, what X and layers['counts'] hold, and how many values of X were clipped at 0."
     c = run["config"]
     return {"run": str(run["path"]), "method": c["method"], "label": c.get("label", c["method"]),
             "dataset": c["dataset"], "fold": int(c["fold"]), "encoder": run["norm"].encoder,
-            "X": "predicted log1p(normalize_total(counts, 1e4)) over the selected genes (the evaluation scale)",
+            "X": "predicted log1p(normalize_total(counts, 1e4)) over the selected genes (the evaluation scale), clipped at 0",
+            "X_clipped": clipped.n, "X_raw_min": clipped.low,
             "counts": "exp(predicted log library size) * proportions" if counts else "not available for baselines"}
 
-def _assemble(run: dict, n_spots: dict, obs: dict, obsm: dict, counts: bool, X=None, layers=None):
+def _assemble(run: dict, n_spots: dict, obs: dict, obsm: dict, counts: bool, X=None, layers=None, clipped: Clipped = Clipped()):
     "The AnnData of `to_anndata` from its parts (all sections' obs columns and obsm); X and layers may be left out (the streamed writer's)."
     import anndata as ad
     a = ad.AnnData(X=X, obs=_obs(n_spots, obs), var=_var(run["genes"]))
     for k, v in obsm.items(): a.obsm[k] = v
     for k, v in (layers or {}).items(): a.layers[k] = v
-    a.uns["moest3d"] = _uns(run, counts)
+    a.uns["moest3d"] = _uns(run, counts, clipped)
     return a
 
 def _concat(rows: list, part: str) -> dict:
@@ -267,7 +277,8 @@ def to_anndata(run: dict, preds: dict):
     "One AnnData row per spot: X = the prediction on the evaluation scale (log1p-normalised); MoEST adds layers['counts'], obsm['routing'], obs g / pred_library_size / expert."
     rows = [_rows(p) for p in preds.values()]
     return _assemble(run, {s: len(r["X"]) for s, r in zip(preds, rows)}, _concat(rows, "obs"), _concat(rows, "obsm"),
-                     "counts" in rows[0]["layers"], X=np.concatenate([r["X"] for r in rows]), layers=_concat(rows, "layers"))
+                     "counts" in rows[0]["layers"], X=np.concatenate([r["X"] for r in rows]), layers=_concat(rows, "layers"),
+                     clipped=sum((r["clipped"] for r in rows), Clipped()))
 
 # %% ../nbs/55_predict.ipynb #a12b9be3
 def h5ad_bytes(adata, n_obs: int | None = None) -> int:
@@ -314,7 +325,7 @@ def write_predictions(run: dict, preds, out, n_spots: dict | None = None) -> Pat
     if r["X"].ndim != 2 or r["X"].shape[1] != G: raise MoestError(f"{out}: section {s} gives X {r['X'].shape}, expected ({n_spots.get(s)}, {G})")
     sec = lambda big: _assemble(run, {s: len(r["X"])}, r["obs"], r["obsm"], bool(layers), **(dict(X=r["X"], layers=r["layers"]) if big else {}))
     size = h5ad_bytes(sec(True), n_obs=n) + h5ad_bytes(sec(False), n_obs=n)   # the file, and anndata's part of it beside it
-    small, row = [], 0   # each section's obs columns and obsm
+    small, row, clipped = [], 0, Clipped()   # each section's obs columns and obsm; X's values clipped at 0
     with atomic_path(out, size=size) as tmp:
         meta = tmp.with_name(tmp.name + ".meta")
         try:
@@ -328,13 +339,13 @@ def write_predictions(run: dict, preds, out, n_spots: dict | None = None) -> Pat
                         raise MoestError(f"{out}: section {s} gives X {r['X'].shape} and layers {list(r['layers'])}, expected ({m}, {G}) and {layers}")
                     dsets["X"][row:row + m] = r["X"]
                     for k in layers: dsets[f"layers/{k}"][row:row + m] = r["layers"][k]
-                    small.append({"obs": r["obs"], "obsm": r["obsm"]}); row += m
+                    small.append({"obs": r["obs"], "obsm": r["obsm"]}); row += m; clipped = clipped + r["clipped"]
                     s = r = None   # this section is written: release it before the next one is predicted
                     nxt = next(it, None)
                     if nxt is not None: s, r = nxt[0], _rows(nxt[1]); del nxt
                 left = [k for k, _ in expect]
                 if left: raise MoestError(f"{out}: the predictions end before section {left[0]} (sections {', '.join(n_spots)})")
-                _assemble(run, n_spots, _concat(small, "obs"), _concat(small, "obsm"), bool(layers)).write_h5ad(meta)
+                _assemble(run, n_spots, _concat(small, "obs"), _concat(small, "obsm"), bool(layers), clipped=clipped).write_h5ad(meta)
                 with h5py.File(meta, "r") as mf: _merge_h5(mf, f)
         finally: meta.unlink(missing_ok=True)
     return out
