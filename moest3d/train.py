@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import json
 import math
+import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass, fields
@@ -220,6 +221,22 @@ def _check_resume(out: Path, old: dict, cfg: dict, keys):
                 if t in a and a[t] != b[t]: raise MoestError(f"--resume: {out} was run with a different {t} ({a[t]!r}, now {b[t]!r})")
         elif a != b: raise MoestError(f"--resume: {out} was run with a different {k} ({a!r})")
 
+@contextlib.contextmanager
+def _removed_on_error(out: Path, owner: bool = True):
+    """Make the run folder `out` inside this block; on an error (a full disk, a fault found late) the folders the block made
+    are removed again, unless the run reached a checkpoint `--resume` continues from (`last.pt`). A folder that existed
+    before is never removed, and an interrupt (Ctrl-C) keeps everything: the run resumes with `--resume`. `owner`: this
+    process writes the folder (rank 0)."""
+    made = [a for a in (out, *out.parents) if not a.exists()] if owner else []
+    try: yield
+    except Exception:
+        if made and not (out / "last.pt").exists():
+            shutil.rmtree(out, ignore_errors=True)
+            for a in made[1:]:   # the parents it made, nearest first, while they are empty
+                try: a.rmdir()
+                except OSError: break
+        raise
+
 def run_fold(data,  # the features H5 (`moest3d extract`'s output), a path or a `FeatureFile`
              dataset: str,  # its dataset (`DATASETS`): sets the default split protocol
              out,  # the run folder to write (config.json, checkpoints, predictions.h5, metrics.csv)
@@ -244,7 +261,8 @@ def run_fold(data,  # the features H5 (`moest3d extract`'s output), a path or a 
              measured=None,  # --protocol stack: which sections were measured (`splits.parse_measured`; default 1/2)
             ) -> dict:
     """Train `method` on one fold and evaluate it on the held-out sections; returns the run's summary (also in config.json).
-    Options, the data file and the truth file are checked before the run folder is made."""
+    Options, the data file and the truth file are checked before the run folder is made; a run that fails before it has
+    a checkpoint to resume from (a full disk) leaves no folder it made (`_removed_on_error`)."""
     tcfg = tcfg or TrainConfig()
     tcfg.validate()
     out = Path(out)
@@ -282,72 +300,73 @@ def run_fold(data,  # the features H5 (`moest3d extract`'s output), a path or a 
                target_sum=fd.norm.target_sum, split=fd.split.to_dict(), train=asdict(tcfg),
                model=mcfg.to_dict() if mcfg else None, inputs=method_inputs(method, mcfg), device=device, world_size=world, status="running",
                moest3d=__version__, command=" ".join(sys.argv))
-    if rank == 0:
-        out.mkdir(parents=True, exist_ok=True)
-        if old is not None: _check_resume(out, old, cfg, RESUME_FOLD_KEYS)
-        _write_json(out / "config.json", cfg); fd.genes.save(out / "genes.json"); fd.norm.save(out / "norm.json")
-        log(f"{label} | {dataset} fold {fd.split.fold}/{fd.split.folds} ({fd.split.protocol}) | train {len(fd.split.train)} val "
-            f"{len(fd.split.val)} test {len(fd.split.test)} sections | {len(fd.genes.selected)} genes | device {device} x{world}")
-        if fd.split.note: log(f"note: {fd.split.note}")
-        if mcfg: log("model config: " + json.dumps(mcfg.to_dict()))
-        n_sec = len(fd.split.train) + len(fd.split.val)
-        log(f"memory: {len(fd.train.cached) + len(fd.val.cached)} of {n_sec} training/validation sections cached in "
-            f"{budget.used / 2 ** 30:.2f} GB of {max_memory_gb:g} GB (--max-memory-gb); the rest stream from the file")
-    inputs = SpotData(fd.data, list(fd.table.section), fd.norm, table=fd.table, pool_k=pool_k, budget=budget, share=[fd.train, fd.val])
-    if "measured" in method_inputs(method, mcfg):
-        # the measured sections' expression: the fold's training and validation sections only (never a test section)
-        mpool = MeasuredPool.from_spots([fd.train, fd.val], fd.table, tuple(mcfg.measured_k) if mcfg else MEASURED_KS)
-        if set(mpool.measured) & set(fd.split.test): raise MoestError(f"test section(s) among the measured: {sorted(set(mpool.measured) & set(fd.split.test))}")
-        fd.train.measured = fd.val.measured = inputs.measured = mpool
-        if rank == 0: log(f"measured context ({fd.split.measured}): {len(mpool.targets)} spots of {', '.join(mpool.measured)}")
-    extra, summary = {}, {}
-    if method in MOEST_METHODS:
-        pool = inputs.subset(fd.split.train + fd.split.val)   # the validation-context pool: no test section, nothing read twice
-        res = train_moest(fd, mcfg, tcfg, out, seed, device, resume, on_step, pool, log)
-        if rank != 0: return res
-        from moest3d.model import MoESTPlus
-        from safetensors.torch import load_file
-        model = MoESTPlus(mcfg).to(device); model.load_state_dict(load_file(str(out / "model.safetensors"), device=str(device)))
-        predict = lambda s: predict_moest(model, inputs, [s], fd.table, device, tcfg.eval_spots, tcfg.context_sections, tcfg.amp)[s]
-        extra["theta"] = model.log_theta.detach().clamp(-10, 15).exp().cpu().numpy()
-        summary = {k: res[k] for k in ("best_epoch", "best_val_r", "epochs_run")}
-        if mcfg.measured: summary.update(_fit_moest_blend(model, pool, fd, tcfg, device, out, log))
-    else:
-        if rank != 0: return {}
-        b = _fit_baseline_fold(method, fd, seed, tcfg)
-        _save_safetensors({k: torch.as_tensor(np.ascontiguousarray(v)) for k, v in b.state().items()}, out / "model.safetensors",
-                          {"method": method})
-        predict = lambda s: (lambda x: {"pred": b.predict(x["feats"], x["coords"], **_measured_arg(b, x))})(inputs.section(s))
-        summary = {"baseline": b.info()}
-        with open(out / "log.jsonl", "w") as fh: fh.write(json.dumps({"epoch": 0, **json.loads(json.dumps(b.info(), default=float))}) + "\n")
-    # scoring, a test section at a time: predict it, then read its counts (only to make targets), write, score, let go
-    test = SpotData(fd.data, fd.split.test, fd.norm, fd.genes.selected, table=fd.table, budget=MemoryBudget(0))   # read once: nothing kept
-    sets, genes_all = fd.genes.sets(), fd.data.genes
-    scores = [TidyMetrics(label, fd.split.fold, fd.genes.selected, sets)] + ([TidyMetrics("oracle", fd.split.fold, fd.genes.selected, sets)] if truth else [])
-    with prediction_writer(out / "predictions.h5", fd.genes.selected, extra.get("theta")) as add:
-        for s in progress(fd.split.test, desc=f"test {out.name}", unit="section", leave=False):
-            p = predict(s)
-            if not np.isfinite(p["pred"]).all():
-                raise MoestError(f"{out}: {label} gave non-finite predictions for test section(s) {s}; nothing was scored")
-            t = test.targets(s)
-            o = read_truth(truth, [s], fd.genes.selected, genes_all)[s] if truth else None
-            i = inputs.sections.index(s)
-            add(s, p, t, inputs.coords_um[inputs.offsets[i]:inputs.offsets[i + 1]], o)
-            scores[0].add(s, t, p["pred"])
-            if truth: scores[1].add(s, t, o)
-            del p, t, o                  # let this section go before the next one is predicted
-            release_memory()
-    df = pd.concat([sc.frame() for sc in scores], ignore_index=True)
-    write_run_metrics(out, df)
-    fv = fold_values(df)
-    pick = lambda m, met: fv.query(f"method == '{m}' and gene_set == 'selected' and metric == '{met}'").value
-    summary["test_r"] = float(pick(label, "pearson").iloc[0])
-    if truth: summary["oracle_r"] = float(pick("oracle", "pearson").iloc[0])
-    cfg.update(status="done", seconds=round(time.time() - t_start, 1), **summary)
-    _write_json(out / "config.json", cfg)
-    log(f"{label} fold {fd.split.fold}: test r = {summary['test_r']:.4f}" + (f" (oracle {summary['oracle_r']:.4f})" if truth else "")
-        + f" | {cfg['seconds']} s")
-    return cfg
+    with _removed_on_error(out, rank == 0):   # a full disk (or any failure) before a checkpoint exists: no folder left behind
+        if rank == 0:
+            out.mkdir(parents=True, exist_ok=True)
+            if old is not None: _check_resume(out, old, cfg, RESUME_FOLD_KEYS)
+            _write_json(out / "config.json", cfg); fd.genes.save(out / "genes.json"); fd.norm.save(out / "norm.json")
+            log(f"{label} | {dataset} fold {fd.split.fold}/{fd.split.folds} ({fd.split.protocol}) | train {len(fd.split.train)} val "
+                f"{len(fd.split.val)} test {len(fd.split.test)} sections | {len(fd.genes.selected)} genes | device {device} x{world}")
+            if fd.split.note: log(f"note: {fd.split.note}")
+            if mcfg: log("model config: " + json.dumps(mcfg.to_dict()))
+            n_sec = len(fd.split.train) + len(fd.split.val)
+            log(f"memory: {len(fd.train.cached) + len(fd.val.cached)} of {n_sec} training/validation sections cached in "
+                f"{budget.used / 2 ** 30:.2f} GB of {max_memory_gb:g} GB (--max-memory-gb); the rest stream from the file")
+        inputs = SpotData(fd.data, list(fd.table.section), fd.norm, table=fd.table, pool_k=pool_k, budget=budget, share=[fd.train, fd.val])
+        if "measured" in method_inputs(method, mcfg):
+            # the measured sections' expression: the fold's training and validation sections only (never a test section)
+            mpool = MeasuredPool.from_spots([fd.train, fd.val], fd.table, tuple(mcfg.measured_k) if mcfg else MEASURED_KS)
+            if set(mpool.measured) & set(fd.split.test): raise MoestError(f"test section(s) among the measured: {sorted(set(mpool.measured) & set(fd.split.test))}")
+            fd.train.measured = fd.val.measured = inputs.measured = mpool
+            if rank == 0: log(f"measured context ({fd.split.measured}): {len(mpool.targets)} spots of {', '.join(mpool.measured)}")
+        extra, summary = {}, {}
+        if method in MOEST_METHODS:
+            pool = inputs.subset(fd.split.train + fd.split.val)   # the validation-context pool: no test section, nothing read twice
+            res = train_moest(fd, mcfg, tcfg, out, seed, device, resume, on_step, pool, log)
+            if rank != 0: return res
+            from moest3d.model import MoESTPlus
+            from safetensors.torch import load_file
+            model = MoESTPlus(mcfg).to(device); model.load_state_dict(load_file(str(out / "model.safetensors"), device=str(device)))
+            predict = lambda s: predict_moest(model, inputs, [s], fd.table, device, tcfg.eval_spots, tcfg.context_sections, tcfg.amp)[s]
+            extra["theta"] = model.log_theta.detach().clamp(-10, 15).exp().cpu().numpy()
+            summary = {k: res[k] for k in ("best_epoch", "best_val_r", "epochs_run")}
+            if mcfg.measured: summary.update(_fit_moest_blend(model, pool, fd, tcfg, device, out, log))
+        else:
+            if rank != 0: return {}
+            b = _fit_baseline_fold(method, fd, seed, tcfg)
+            _save_safetensors({k: torch.as_tensor(np.ascontiguousarray(v)) for k, v in b.state().items()}, out / "model.safetensors",
+                              {"method": method})
+            predict = lambda s: (lambda x: {"pred": b.predict(x["feats"], x["coords"], **_measured_arg(b, x))})(inputs.section(s))
+            summary = {"baseline": b.info()}
+            with open(out / "log.jsonl", "w") as fh: fh.write(json.dumps({"epoch": 0, **json.loads(json.dumps(b.info(), default=float))}) + "\n")
+        # scoring, a test section at a time: predict it, then read its counts (only to make targets), write, score, let go
+        test = SpotData(fd.data, fd.split.test, fd.norm, fd.genes.selected, table=fd.table, budget=MemoryBudget(0))   # read once: nothing kept
+        sets, genes_all = fd.genes.sets(), fd.data.genes
+        scores = [TidyMetrics(label, fd.split.fold, fd.genes.selected, sets)] + ([TidyMetrics("oracle", fd.split.fold, fd.genes.selected, sets)] if truth else [])
+        with prediction_writer(out / "predictions.h5", fd.genes.selected, extra.get("theta")) as add:
+            for s in progress(fd.split.test, desc=f"test {out.name}", unit="section", leave=False):
+                p = predict(s)
+                if not np.isfinite(p["pred"]).all():
+                    raise MoestError(f"{out}: {label} gave non-finite predictions for test section(s) {s}; nothing was scored")
+                t = test.targets(s)
+                o = read_truth(truth, [s], fd.genes.selected, genes_all)[s] if truth else None
+                i = inputs.sections.index(s)
+                add(s, p, t, inputs.coords_um[inputs.offsets[i]:inputs.offsets[i + 1]], o)
+                scores[0].add(s, t, p["pred"])
+                if truth: scores[1].add(s, t, o)
+                del p, t, o                  # let this section go before the next one is predicted
+                release_memory()
+        df = pd.concat([sc.frame() for sc in scores], ignore_index=True)
+        write_run_metrics(out, df)
+        fv = fold_values(df)
+        pick = lambda m, met: fv.query(f"method == '{m}' and gene_set == 'selected' and metric == '{met}'").value
+        summary["test_r"] = float(pick(label, "pearson").iloc[0])
+        if truth: summary["oracle_r"] = float(pick("oracle", "pearson").iloc[0])
+        cfg.update(status="done", seconds=round(time.time() - t_start, 1), **summary)
+        _write_json(out / "config.json", cfg)
+        log(f"{label} fold {fd.split.fold}: test r = {summary['test_r']:.4f}" + (f" (oracle {summary['oracle_r']:.4f})" if truth else "")
+            + f" | {cfg['seconds']} s")
+        return cfg
 
 def _fit_moest_blend(model, pool: SpotData, fd: Fold, tcfg: TrainConfig, device, out: Path, log) -> dict:
     """Under `--protocol stack`: fit MoEST+'s blend with the interpolation of the measured neighbours (`measured.fit_blend`)
