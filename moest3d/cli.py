@@ -10,10 +10,8 @@ import importlib
 import os
 import sys
 
-from .core import MoestError, os_error_message
-
 # %% auto #0
-__all__ = ['COMMANDS', 'Parser', 'build_parser', 'main']
+__all__ = ['COMMANDS', 'RESUME', 'Parser', 'build_parser', 'interrupted', 'main']
 
 # %% ../nbs/02_cli.ipynb #67254a07
 COMMANDS = {
@@ -44,10 +42,25 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         if name == command: getattr(importlib.import_module(mod), f"{name}_parser")(sp)
     return p
 
+RESUME = {"train": "the same command and --resume",
+          "extract": "the same command (the sections already encoded are kept)"}   # the rest start again; atomic writes kept nothing unfinished
+
+def interrupted(command: str | None) -> str:
+    "The one line a Ctrl-C prints: which command stopped and how to go on."
+    how = RESUME.get(command, "the same command (it starts again: nothing unfinished was kept)")
+    return f"moest3d{' ' + command if command in COMMANDS else ''}: interrupted; resume with {how}"
+
 def main(argv=None) -> int:
     "Run the CLI and return its exit status: 0 done, 1 a `MoestError` (bad data or options) or a filesystem fault, 2 a usage error, 130 interrupted."
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if not a.startswith("-")), None)
+    try: return _run(argv, command)
+    except KeyboardInterrupt:   # anywhere: importing, building the parser, inside a stage, reporting an error
+        print(interrupted(command), file=sys.stderr)
+        return 130
+
+def _run(argv: list, command: str | None) -> int:
+    from moest3d.core import MoestError, os_error_message   # here, not at the top: a Ctrl-C while numpy loads is main's too
     p = build_parser(command if command in COMMANDS else None)
     try: args = p.parse_args(argv)
     except SystemExit as e: return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)  # usage error, --help, --version
@@ -60,9 +73,6 @@ def main(argv=None) -> int:
     except MoestError as e:
         print(f"moest3d {args.command}: error: {e}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(f"moest3d {args.command}: interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:  # `moest3d inspect f.h5 | head`: the reader left, nothing to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes at exit
         return 0
