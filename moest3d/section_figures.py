@@ -180,7 +180,7 @@ def fig_routing(study: Study, method: str = "moest", fold=None, section=None):
         a_tab.set_yticks(range(tab.shape[0]), [names[c] for c in tab.index])
         a_tab.set(xlabel="arg-max expert", ylabel=kind,
                   title=f"routing vs {kind}: ARI {ari:.2f} here,\n{np.mean(aris):.2f} ± {np.std(aris, ddof=1) if len(aris) > 1 else 0:.2f} over {len(aris)} held-out sections")
-        fig.colorbar(im, ax=a_tab, shrink=0.8, label=f"share of the {kind}'s spots")
+        fig.colorbar(im, cax=a_tab.inset_axes([1.03, 0, 0.045, 1]), label=f"share of the {kind}'s spots")   # right beside its heatmap
     else:
         a_lab.set_axis_off(); a_tab.set_axis_off()
     share = np.array([np.bincount(p["gates"].argmax(1), minlength=E) / len(p["gates"]) for _, _, p in _all_test(study, method) if "gates" in p])

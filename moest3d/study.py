@@ -30,15 +30,19 @@ __all__ = ['METHOD_LABELS', 'ABLATION_LABELS', 'display_name', 'toy_study', 'run
 METHOD_LABELS = {"moest": "MoEST+", "moest-original": "3DMoEST (original)", "mean": "training mean",
                  "ridge": "ridge (HEST probe)", "mlp": "MLP", "knn": "k-NN", "ridge-pos": "ridge + position",
                  "mlp-pos": "MLP + position", "oracle": "oracle (noiseless truth)"}
-ABLATION_LABELS = {None: "MoEST+ (full)", "no_fourier": "− Fourier features", "no_sobel_routing": "− Sobel routing",
-                   "no_moe": "− MoE (one expert)", "no_grad": "− coupled gradient", "no_msm": "− MSM", "no_context": "− context",
-                   "no_target_head": "− target-space head (NB only)"}
+ABLATION_LABELS = {None: "MoEST+ (full)", "no_fourier": "MoEST+ without Fourier features",
+                   "no_sobel_routing": "MoEST+ without Sobel routing", "no_moe": "MoEST+ without MoE (one expert)",
+                   "no_grad": "MoEST+ without coupled gradient", "no_msm": "MoEST+ without MSM", "no_context": "MoEST+ without context",
+                   "no_measured": "MoEST+ without measured context", "no_target_head": "MoEST+ without target-space head (NB only)"}
 
 def display_name(key: str, full: bool = False) -> str:
     "Reader's name of a run key (`moest`, `ridge`, `moest-no_msm`, `oracle`); `full` names MoEST+ as the ablations' reference."
     if key == "moest" and full: return ABLATION_LABELS[None]
     if key in METHOD_LABELS: return METHOD_LABELS[key]
-    return ABLATION_LABELS.get(key[6:], f"− {key[6:]}") if key.startswith("moest-") else key
+    if not key.startswith("moest-"): return key
+    abl = key[6:]
+    if abl in ABLATION_LABELS: return ABLATION_LABELS[abl]
+    return f"MoEST+ without {abl[3:].replace('_', ' ')}" if abl.startswith("no_") else f"MoEST+ ({abl})"
 
 # %% ../nbs/57_study.ipynb #c17dc8bc
 def toy_study(root, n_sec=4, side=10, n_genes=12, seed=0) -> Path:

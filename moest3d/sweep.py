@@ -14,9 +14,10 @@ import pandas as pd
 from .core import MoestError
 from .evaluate import load_runs
 from .metrics import routing_agreement
+from .study import display_name
 
 # %% auto #0
-__all__ = ['COORD_BASELINES', 'SWEEP_KEYS', 'NAMES', 'level_values', 'routing_scores', 'sweep_table', 'sweep_figure']
+__all__ = ['COORD_BASELINES', 'SWEEP_KEYS', 'level_values', 'routing_scores', 'sweep_table', 'sweep_figure']
 
 # %% ../nbs/61_sweep.ipynb #30bfeea3
 COORD_BASELINES = ("mlp-pos", "ridge-pos")
@@ -64,26 +65,23 @@ def sweep_table(levels: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(rows), pd.concat(routes, ignore_index=True)
 
 # %% ../nbs/61_sweep.ipynb #26c8d932
-NAMES = {"moest": "MoEST+", "moest-no_moe": "MoEST+ − MoE", "moest-no_sobel_routing": "MoEST+ − Sobel routing",
-         "mlp-pos": "MLP + position", "ridge-pos": "ridge + position"}
-
 def sweep_figure(tab: pd.DataFrame, routes: pd.DataFrame):
-    "Three panels: r / oracle r by level; the paired difference to MoEST+ ± se; routing ARI and NMI against the compartments."
+    "Three panels: r / oracle r by level; the paired difference to MoEST+ ± se; routing ARI and NMI against the compartments. Each legend sits under its panel, off the lines."
     import matplotlib.pyplot as plt
-    fig, (a, b, c) = plt.subplots(1, 3, figsize=(11, 3.4))
+    fig, (a, b, c) = plt.subplots(1, 3, figsize=(11, 3.9), layout="constrained")
+    below = dict(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=6.5, frameon=False)
     for i, (m, g) in enumerate(tab.groupby("method", sort=False)):
-        lab = NAMES.get(m, m) + (" (best baseline)" if g.role.iloc[0] else "")
+        lab = display_name(m) + (" (best baseline)" if g.role.iloc[0] else "")
         a.plot(g.h, g.frac, "o-", color=f"C{i}", label=lab)
         if m != "moest": b.errorbar(g.h + 0.03 * (i - 2), g["diff"], yerr=g.se, fmt="o-", capsize=3, color=f"C{i}", label=lab)
     a.set(xlabel="heterogeneity", ylabel="r / oracle r", title="accuracy as a fraction of the oracle")
     b.axhline(0, color="grey", lw=0.8)
     b.set(xlabel="heterogeneity", ylabel="Δ(r / oracle r) vs MoEST+", title="paired per-fold difference ± se")
-    a.legend(fontsize=6.5); b.legend(fontsize=6.5)
+    a.legend(**below); b.legend(**below)
     rm = routes.groupby("h")[["ari", "nmi"]].agg(["mean", "std"])
     for k, lab in (("ari", "ARI"), ("nmi", "NMI")):
         c.errorbar(rm.index, rm[(k, "mean")], yerr=rm[(k, "std")].fillna(0), fmt="o-", capsize=3, label=lab)
     c.set(xlabel="heterogeneity", ylabel="agreement", ylim=(0, 1), title="routing vs true compartment (MoEST+)")
-    c.legend(fontsize=6.5)
+    c.legend(ncol=2, **below)
     fig.suptitle("Figure 9 · when does routing help? the virtual tissue with compartment-dependent responses")
-    fig.tight_layout()
     return fig
