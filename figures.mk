@@ -1,6 +1,8 @@
 # figures.mk — the paper's pipeline as a graph of files (included by the Makefile; `make -f figures.mk` works too).
 #
-#   make figures                              virtual tissue + weight-free morpho encoder -> figures/
+#   make figures                              virtual tissue + weight-free morpho encoder -> figures/ (about 5 min on 2 cores)
+#   make figures FULL=1                       the paper-scale set: every ablation, 3 sweep levels, 3 stack levels
+#                                             -> runs/virtual-morpho-full/figures (about 40 min on 2 cores)
 #   make figures QUICK=1                      a tiny smoke configuration -> runs/smoke/figures
 #   make figures ENCODER=uni WEIGHTS=models/UNI/pytorch_model.bin
 #   make figures DATASET=her2st RAW=../shared/data/her2st      (also misar, openst, st; figures -> runs/<dataset>-<encoder>/figures)
@@ -10,9 +12,10 @@
 #   make figures DLPFC=../shared/data/dlpfc   also routing vs cortical layers on real tissue -> figures/routing_dlpfc.png
 #   make smoke                                QUICK=1 from scratch, one check per expected file -> runs/smoke.counts
 #
-# Every stage is a papermill run of a notebook in nbs/experiments/ (executed copies: $(RUN)/nb/). Only what changed
-# re-runs: each stage also depends on a stamp holding its settings and a hash of its code, rewritten only when they change.
-# Folds run side by side ($(JOBS) jobs).
+# Every stage is a papermill run of a notebook in nbs/experiments/ (executed copies: $(RUN)/nb/); one run of
+# train_fold.ipynb trains all methods and ablations of a fold. Only what changed re-runs: each stage also depends on a
+# stamp holding its settings and a hash of its code, rewritten only when they change; a fold keeps its finished runs.
+# Folds run side by side ($(JOBS) jobs); each stage prints [i/N elapsed, estimate left].
 
 SHELL := /bin/bash
 BIN ?= .venv/bin
@@ -32,6 +35,7 @@ BATCH_SPOTS ?=
 JOBS      ?= 2
 THREADS   ?= 1
 QUICK     ?=
+FULL      ?=
 HETEROGENEITY ?= 0
 PROTOCOL  ?=
 MEASURED  ?=
@@ -52,8 +56,8 @@ METHODS   ?= moest mean ridge
 ABLATIONS ?= no_moe
 RUN       ?= runs/smoke$(if $(filter virtual-morpho,$(DATASET)-$(ENCODER)),,-$(DATASET)-$(ENCODER))
 FIGDIR    ?= $(RUN)/figures
-else
-STACK     ?= 1/2 1/3
+else ifeq ($(FULL),1)
+STACK     ?= 1/2 1/3 1/5
 SWEEP     ?= 0.5 1 2
 SWEEP_METHODS ?= moest mlp-pos ridge-pos
 SWEEP_ABLATIONS ?= no_moe no_sobel_routing
@@ -63,6 +67,21 @@ EPOCHS    ?=
 MIN_STEPS ?=
 METHODS   ?= moest moest-original mean ridge mlp knn ridge-pos mlp-pos
 ABLATIONS ?= no_fourier no_sobel_routing no_moe no_grad no_msm no_context no_target_head
+RUN       ?= runs/$(DATASET)-$(ENCODER)-full
+FIGDIR    ?= $(RUN)/figures
+else
+# the README's set: every method, the ablations the text discusses, one sweep level and one stack level beside the
+# main run (FULL=1 has the rest); the same tissue, folds and training settings as FULL=1, so shared numbers agree
+STACK     ?= 1/2
+SWEEP     ?= 2
+SWEEP_METHODS ?= moest mlp-pos
+SWEEP_ABLATIONS ?= no_moe
+PRESET    ?= demo
+FOLDS     ?= 3
+EPOCHS    ?=
+MIN_STEPS ?=
+METHODS   ?= moest moest-original mean ridge mlp knn ridge-pos mlp-pos
+ABLATIONS ?= no_fourier no_moe no_context
 RUN       ?= runs/$(DATASET)-$(ENCODER)
 FIGDIR    ?= $(if $(filter virtual-morpho,$(DATASET)-$(ENCODER)),figures,$(RUN)/figures)
 endif
@@ -78,11 +97,17 @@ TRUTH    := $(if $(filter virtual,$(DATASET)),$(or $(UPSTREAM),$(RUN))/input.tru
 # (one torch thread per job: with $(JOBS) jobs on a small CPU, more threads only spin and slow everything down)
 PM        = set -o pipefail; OMP_NUM_THREADS=$(THREADS) MKL_NUM_THREADS=$(THREADS) .ci/papermill $(BIN)/papermill -k python3 --no-progress-bar --log-level WARNING
 QUIET_PM := 2>&1 | sed -u -e '/Kernel is running over TCP/d' -e '/KeyboardInterrupt caught in kernel/d'
-MADE_BY  := make figures DATASET=$(DATASET) ENCODER=$(ENCODER) FOLDS=$(FOLDS)$(if $(EPOCHS), EPOCHS=$(EPOCHS)) SEED=$(SEED)$(if $(QUICK), QUICK=$(QUICK))
+MADE_BY  := make figures DATASET=$(DATASET) ENCODER=$(ENCODER) FOLDS=$(FOLDS)$(if $(EPOCHS), EPOCHS=$(EPOCHS)) SEED=$(SEED)$(if $(QUICK), QUICK=$(QUICK))$(if $(FULL), FULL=$(FULL))
+# progress: the top-level make counts the notebooks it will run (a dry run) into $(PROGRESS); every stage's first line
+# goes through .ci/progress, which numbers it and adds the time spent and an estimate of what is left
+export PROGRESS ?= $(abspath $(RUN))/.progress
+SAY      = .ci/progress "$(PROGRESS)"
 
 FOLD_IDS    := $(shell seq 0 $$(( $(FOLDS) - 1 )))
+RUN_KEYS    := $(sort moest $(METHODS)) $(ABLATIONS:%=moest-%)
 METHOD_RUNS := $(foreach m,$(sort moest $(METHODS)),$(foreach k,$(FOLD_IDS),$(TRAIN)/$(m)-f$(k)/metrics.csv))
 ABL_RUNS    := $(foreach a,$(ABLATIONS),$(foreach k,$(FOLD_IDS),$(TRAIN)/moest-$(a)-f$(k)/metrics.csv))
+FOLD_DONE   := $(FOLD_IDS:%=$(TRAIN)/.fold-%)
 # figure 9, the heterogeneity sweep: this run is level 0; each other level is a run folder of its own, made by this file
 SWEEP_ON    := $(if $(and $(filter virtual,$(DATASET)),$(filter 0,$(HETEROGENEITY))),$(strip $(SWEEP)))
 SWEEP_CMP   := $(foreach h,$(SWEEP_ON),$(RUN)/sweep-h$(h)/train/comparison.csv)
@@ -98,6 +123,10 @@ FIG_RECORDS := $(filter-out %/fig9_heterogeneity.json %/fig10_stack.json,$(FIG_N
 .PHONY: figures figures-all smoke print-outputs FORCE
 
 figures: | $(STAMP)
+	@mkdir -p $(RUN); rm -f $(PROGRESS).count; \
+	 n=$$($(MAKE) -n -s --no-print-directory -f $(firstword $(MAKEFILE_LIST)) figures-all 2>/dev/null | grep -c 'ci/papermill' || true); \
+	 echo "$$n $$(date +%s)" > $(PROGRESS); \
+	 if [ "$$n" -gt 0 ]; then echo "figures: $$n notebooks to run, $(JOBS) at a time -> $(FIGDIR)"; fi
 	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) -j$(JOBS) figures-all
 
 # routing on real tissue (issue 13): only when DLPFC names the 4 Visium folders, which cannot ship with the repository;
@@ -116,9 +145,13 @@ figures-all: $(FIGDIR)/MANIFEST.md $(REAL_FIGS)
 # a stage's code: the modules its notebook imports and every package module they import, transitively (moest3d/deps.py
 # walks the imports without importing anything: any Python 3 runs it, once per make; a new module counts once imported)
 comma     := ,
+# (computed once per make figures: the sub-makes inherit it)
+ifndef STAGE_SRC
 STAGE_SRC := $(shell $(or $(PYTHON),python3) moest3d/deps.py --stages simulate=moest3d.simulate,moest3d.data \
                prepare=moest3d.prepare,moest3d.data extract=moest3d.features,moest3d.data train=moest3d.train \
                evaluate=moest3d.evaluate figures=moest3d.figures)
+endif
+export STAGE_SRC
 src_of     = $(subst $(comma), ,$(patsubst $(1):%,%,$(filter $(1):%,$(STAGE_SRC))))
 ARGS_simulate := $(PRESET) $(SEED) $(HETEROGENEITY)
 SRC_simulate  := $(call src_of,simulate)
@@ -128,89 +161,92 @@ ARGS_extract  := $(ENCODER) $(WEIGHTS)
 SRC_extract   := $(call src_of,extract)
 ARGS_train    := $(DATASET) $(FOLDS) $(EPOCHS) $(MIN_STEPS) $(SEED) $(N_GENES) $(BATCH_SPOTS) $(PROTOCOL) $(MEASURED)
 SRC_train     := $(call src_of,train)
-STAT_train    := $(FEATURES) $(TRUTH)
 WIPE_train    := $(TRAIN)
 SRC_evaluate  := $(call src_of,evaluate)
 SRC_figures   := $(call src_of,figures)
 
-# the train stamp also records which features file the runs read; when it changes every run in $(TRAIN) is stale
-$(STAMPS)/train: $(FEATURES) $(TRUTH)
-$(STAMPS)/%: FORCE
-	$(if $(SRC_$*),,$(error figures.mk: no source files for stage $* (moest3d/deps.py failed?)))
-	@mkdir -p $(@D)
-	@{ echo '$(ARGS_$*)'; cat $(SRC_$*) | sha256sum; $(if $(STAT_$*),stat -c '%n %s %Y' $(STAT_$*);) } > $@.tmp
-	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else $(if $(WIPE_$*),rm -rf $(WIPE_$*);) mv -f $@.tmp $@; fi
+# Stamps are brought up to date when make reads this file (for the figure goals only), before it decides anything: so
+# a dry run (which counts the notebooks to run) sees exactly what the real run will. A changed train stamp removes
+# $(TRAIN): every run in it is stale. (A features file written again is caught by train_fold, which keeps only runs of
+# the file as it is now.)
+ARGS_keys := $(RUN_KEYS)
+NOT_FIGURE_GOALS := help install lib sync test test-nbs smoke lab clean bench-gpu
+define update_stamp
+$(if $(or $(SRC_$(1)),$(filter keys,$(1))),,$(error figures.mk: no source files for stage $(1) (moest3d/deps.py failed?)))
+$(shell mkdir -p $(STAMPS) && { echo '$(ARGS_$(1))'; $(if $(SRC_$(1)),cat $(SRC_$(1)) | sha256sum;) } > $(STAMPS)/$(1).tmp && \
+  if cmp -s $(STAMPS)/$(1).tmp $(STAMPS)/$(1); then rm -f $(STAMPS)/$(1).tmp; else $(if $(WIPE_$(1)),rm -rf $(WIPE_$(1));) mv -f $(STAMPS)/$(1).tmp $(STAMPS)/$(1); fi)
+endef
+ifneq ($(filter-out $(NOT_FIGURE_GOALS),$(or $(MAKECMDGOALS),help)),)
+$(foreach st,$(if $(UPSTREAM),,simulate prepare extract) train evaluate figures keys,$(eval $(call update_stamp,$(st))))
+endif
+$(STAMPS)/%: ;
 FORCE:
 
 # ---- step 1: the input H5 --------------------------------------------------------------------------------------------
 ifneq ($(UPSTREAM),)
-$(INPUT) $(FEATURES): ;
+$(INPUT) $(FEATURES) $(TRUTH): ;
 else ifeq ($(DATASET),virtual)
 $(INPUT): $(EXP)/simulate.ipynb $(STAMPS)/simulate | $(STAMP)
-	@mkdir -p $(NBRUN); echo "simulate: virtual tissue, preset $(PRESET), seed $(SEED) -> $@"
+	@mkdir -p $(NBRUN); $(SAY) "simulate: virtual tissue, preset $(PRESET), seed $(SEED)$(if $(filter-out 0,$(HETEROGENEITY)), heterogeneity $(HETEROGENEITY)) -> $@"
 	@$(PM) $< $(NBRUN)/simulate.ipynb -p out $@ -p preset $(PRESET) -p seed $(SEED) -p heterogeneity $(HETEROGENEITY) $(QUIET_PM)
 $(TRUTH): $(INPUT) ;
 else
 $(INPUT): $(EXP)/prepare.ipynb $(STAMPS)/prepare | $(STAMP)
 	@if [ -z "$(RAW)" ]; then echo "figures: DATASET=$(DATASET) needs RAW=path/to/the/downloaded/release"; exit 1; fi
-	@mkdir -p $(NBRUN); echo "prepare: $(DATASET) from $(RAW) -> $@"
+	@mkdir -p $(NBRUN); $(SAY) "prepare: $(DATASET) from $(RAW) -> $@"
 	@$(PM) $< $(NBRUN)/prepare.ipynb -p dataset $(DATASET) -p raw $(RAW) -p out $@ $(QUIET_PM)
 endif
 
 # ---- step 2: features ------------------------------------------------------------------------------------------------
 ifeq ($(UPSTREAM),)
 $(FEATURES): $(INPUT) $(EXP)/extract.ipynb $(STAMPS)/extract $(WEIGHTS)
-	@mkdir -p $(NBRUN); echo "extract: $(ENCODER) features of $(INPUT) -> $@"
+	@mkdir -p $(NBRUN); $(SAY) "extract: $(ENCODER) features of $(INPUT) -> $@"
 	@$(PM) $(EXP)/extract.ipynb $(NBRUN)/extract.ipynb -p inp $(INPUT) -p out $@ -p encoder $(ENCODER) \
 	  -p weights "$(WEIGHTS)" -p device $(DEVICE) $(QUIET_PM)
 endif
 
 # the folds must exist before anything trains (one real section cannot be split: stop here with the reason)
-$(RUN)/folds.txt: $(STAMPS)/train
+$(RUN)/folds.txt: $(FEATURES) $(STAMPS)/train
 	@$(BIN)/python -c "import sys; from moest3d.figures import check_folds; sys.exit(check_folds('$(FEATURES)', '$(DATASET)', $(FOLDS), '$@'))"
 
-# ---- train one method (or ablation) on one fold -------------------------------------------------------------------------
-fold_of = $(lastword $(subst -f, ,$(1)))
-key_of  = $(patsubst %-f$(call fold_of,$(1)),%,$(1))
-TRAIN_DEPS := $(FEATURES) $(TRUTH) $(RUN)/folds.txt $(EXP)/train_fold.ipynb $(STAMPS)/train
-define train
-	@rm -rf $(@D); mkdir -p $(NBRUN); echo "train: $(1)$(if $(2), without $(2)) fold $(3)/$(FOLDS) -> $(@D)"
-	@$(PM) $(EXP)/train_fold.ipynb $(NBRUN)/train_fold-$(notdir $(@D)).ipynb -p data $(FEATURES) -p dataset $(DATASET) \
-	  -p out $(@D) -p method $(1) -p ablation "$(2)" -p fold $(3) -p folds $(FOLDS) $(if $(EPOCHS),-p epochs $(EPOCHS)) $(if $(MIN_STEPS),-p min_steps $(MIN_STEPS)) $(if $(BATCH_SPOTS),-p batch_spots $(BATCH_SPOTS)) \
+# ---- train every method and ablation of one fold (one notebook run; the runs it already finished are kept) --------------
+# its lines "train RUN fold i/N · run j/M KEY: ..." come as each run ends (the notebook's stdout, through papermill)
+TRAIN_DEPS := $(FEATURES) $(TRUTH) $(RUN)/folds.txt $(EXP)/train_fold.ipynb $(STAMPS)/train $(STAMPS)/keys
+$(FOLD_DONE): $(TRAIN)/.fold-%: $(TRAIN_DEPS)
+	@mkdir -p $(NBRUN) $(TRAIN); $(SAY) "train: fold $$(( $* + 1 ))/$(FOLDS) of $(RUN), $(words $(RUN_KEYS)) runs$(if $(PROTOCOL), under --protocol $(PROTOCOL)$(if $(MEASURED), --measured $(MEASURED)))"
+	@$(PM) --stdout-file /dev/stdout $(EXP)/train_fold.ipynb $(NBRUN)/train_fold-f$*.ipynb -p data $(FEATURES) -p dataset $(DATASET) \
+	  -p runs $(TRAIN) -p keys "$(RUN_KEYS)" -p fold $* -p folds $(FOLDS) $(if $(EPOCHS),-p epochs $(EPOCHS)) $(if $(MIN_STEPS),-p min_steps $(MIN_STEPS)) $(if $(BATCH_SPOTS),-p batch_spots $(BATCH_SPOTS)) \
 	  -p seed $(SEED) -p n_genes $(N_GENES) -p device $(DEVICE) -p truth "$(TRUTH)" \
 	  -p protocol "$(PROTOCOL)" -p measured "$(MEASURED)" $(QUIET_PM)
-endef
-$(METHOD_RUNS): $(TRAIN)/%/metrics.csv: $(TRAIN_DEPS)
-	$(call train,$(call key_of,$*),,$(call fold_of,$*))
-$(ABL_RUNS): $(TRAIN)/moest-%/metrics.csv: $(TRAIN_DEPS)
-	$(call train,moest,$(call key_of,$*),$(call fold_of,$*))
+	@touch $@
 
 # ---- evaluate: mean ± sd over folds ------------------------------------------------------------------------------------
-$(TRAIN)/comparison.csv: $(METHOD_RUNS) $(ABL_RUNS) $(EXP)/evaluate.ipynb $(STAMPS)/evaluate
-	@echo "evaluate: $(TRAIN) -> $@"
+$(TRAIN)/comparison.csv: $(FOLD_DONE) $(EXP)/evaluate.ipynb $(STAMPS)/evaluate
+	@$(SAY) "evaluate: $(TRAIN) -> $@"
 	@$(PM) $(EXP)/evaluate.ipynb $(NBRUN)/evaluate.ipynb -p runs $(TRAIN) $(QUIET_PM)
 
 # ---- figures and tables: one notebook each; the .json provenance record is written last -----------------------------------
 $(FIG_RECORDS): $(FIGDIR)/%.json: $(EXP)/%.ipynb $(TRAIN)/comparison.csv $(INPUT) $(STAMPS)/figures
-	@mkdir -p $(FIGDIR) $(NBRUN); echo "figure: $* -> $(FIGDIR)/$*.png"
+	@mkdir -p $(FIGDIR) $(NBRUN); $(SAY) "figure: $* -> $(FIGDIR)/$*.png"
 	@$(PM) $< $(NBRUN)/$*.ipynb -p runs $(TRAIN) -p data $(FEATURES) -p inp $(INPUT) -p truth "$(TRUTH)" \
 	  -p out $(FIGDIR) -p command "$(MADE_BY)" $(QUIET_PM)
 
 # ---- figure 9: the same pipeline at each heterogeneity level (a make of this file per level; silent when up to date) -------
-$(RUN)/sweep-h%/train/comparison.csv: FORCE | $(STAMP) $(INPUT)
+# (a sub-make holds a job slot while it runs: the main run's first folds go first, so that the longest jobs start first)
+$(RUN)/sweep-h%/train/comparison.csv: FORCE | $(STAMP) $(INPUT) $(firstword $(FOLD_DONE))
 	@$(MAKE) -s --no-print-directory -f $(firstword $(MAKEFILE_LIST)) RUN=$(RUN)/sweep-h$* HETEROGENEITY=$* SWEEP= \
 	  METHODS="$(SWEEP_METHODS)" ABLATIONS="$(SWEEP_ABLATIONS)" $@
 $(FIGDIR)/fig9_heterogeneity.json: $(EXP)/fig9_heterogeneity.ipynb $(TRAIN)/comparison.csv $(SWEEP_CMP) $(INPUT) $(STAMPS)/figures
-	@mkdir -p $(FIGDIR) $(NBRUN); echo "figure: fig9_heterogeneity (levels 0 $(SWEEP_ON)) -> $(FIGDIR)/fig9_heterogeneity.png"
+	@mkdir -p $(FIGDIR) $(NBRUN); $(SAY) "figure: fig9_heterogeneity (levels 0 $(SWEEP_ON)) -> $(FIGDIR)/fig9_heterogeneity.png"
 	@$(PM) $< $(NBRUN)/fig9_heterogeneity.ipynb -p runs $(TRAIN) -p data $(FEATURES) -p inp $(INPUT) -p truth "$(TRUTH)" \
 	  -p out $(FIGDIR) -p command "$(MADE_BY)" -p sweep "$(foreach h,$(SWEEP_ON),$(h)=$(RUN)/sweep-h$(h))" $(QUIET_PM)
 
 # ---- figure 10: the main run's folds under --protocol stack, a make of this file per --measured rule ------------------------
-$(RUN)/stack-m%/train/comparison.csv: FORCE | $(STAMP) $(FEATURES) $(TRUTH)
+$(RUN)/stack-m%/train/comparison.csv: FORCE | $(STAMP) $(FEATURES) $(TRUTH) $(word 2,$(FOLD_DONE))
 	@$(MAKE) -s --no-print-directory -f $(firstword $(MAKEFILE_LIST)) RUN=$(RUN)/stack-m$* UPSTREAM=$(RUN) PROTOCOL=stack \
 	  MEASURED=1/$* SWEEP= STACK= METHODS="$(STACK_METHODS)" ABLATIONS="$(STACK_ABLATIONS)" $@
 $(FIGDIR)/fig10_stack.json: $(EXP)/fig10_stack.ipynb $(TRAIN)/comparison.csv $(STACK_CMP) $(INPUT) $(STAMPS)/figures
-	@mkdir -p $(FIGDIR) $(NBRUN); echo "figure: fig10_stack (measured $(STACK_ON)) -> $(FIGDIR)/fig10_stack.png"
+	@mkdir -p $(FIGDIR) $(NBRUN); $(SAY) "figure: fig10_stack (measured $(STACK_ON)) -> $(FIGDIR)/fig10_stack.png"
 	@$(PM) $< $(NBRUN)/fig10_stack.ipynb -p runs $(TRAIN) -p data $(FEATURES) -p inp $(INPUT) -p truth "$(TRUTH)" \
 	  -p out $(FIGDIR) -p command "$(MADE_BY)" -p levels "$(foreach m,$(STACK_ON),$(m)=$(RUN)/stack-m$(subst 1/,,$(m))/train)" $(QUIET_PM)
 

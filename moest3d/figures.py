@@ -25,7 +25,7 @@ from .study import ABLATION_LABELS, METHOD_LABELS, Study, display_name, read_log
 # %% auto #0
 __all__ = ['LOSS_SKIP', 'FIGURES', 'TABLES', 'coverage_table', 'fig_training', 'table_methods', 'table_ablations', 'fig_methods',
            'fig_ablations', 'parse_sweep', 'fig_heterogeneity', 'fig_stack', 'draw', 'write_manifest', 'check_folds',
-           'figures_parser', 'draw_figures', 'figures_main']
+           'run_key', 'train_fold', 'figures_parser', 'draw_figures', 'figures_main']
 
 # %% ../nbs/60_figures.ipynb #9b3c3d67
 LOSS_SKIP = ("epoch", "lr", "time", "seconds", "step", "best")
@@ -284,10 +284,59 @@ def check_folds(data, dataset: str, folds: int, out=None):
                 "Prepare and extract are done; training and the figures need more sections (the whole release as RAW) or fewer FOLDS.")
     text = "".join(f"fold {s.fold}/{s.folds} ({s.protocol}): test {', '.join(s.test)} | inner validation {', '.join(s.val)} | "
                    f"train {len(s.train)} sections\n" for s in splits)
-    if out is not None:
+    if out is None: print(text, end="")
+    else:
         with atomic_path(out) as tmp_path: Path(tmp_path).write_text(text)
-    print(text, end="")
     return 0
+
+# %% ../nbs/60_figures.ipynb #fa68b4cd
+def run_key(key: str) -> tuple[str, str | None]:
+    "The method and ablation of a run key: `ridge` → ('ridge', None), `moest-no_msm` → ('moest', 'no_msm')."
+    from moest3d.model import ABLATIONS
+    from moest3d.train import METHODS
+    if key in METHODS: return key, None
+    if key.startswith("moest-") and key[6:] in ABLATIONS: return "moest", key[6:]
+    raise MoestError(f"unknown run key {key!r}: a method ({', '.join(METHODS)}) or moest-ABLATION ({', '.join(ABLATIONS)})")
+
+# %% ../nbs/60_figures.ipynb #eef33928
+def train_fold(data,                 # the features H5
+               dataset: str,         # its dataset: sets the split protocol
+               runs,                 # the folder of run folders (each KEY-fFOLD)
+               keys,                 # run keys (`run_key`), a list or one space-separated string
+               fold: int, folds: int,
+               name: str = "",       # what the progress lines call this set of runs (default: the folder `runs` is in)
+               log=print,            # one line per run
+               detail=None,          # `run_fold`'s own lines (default: dropped)
+               **kwargs,             # the rest of `run_fold`'s settings (seed, n_genes, tcfg, truth, protocol, ...)
+               ) -> pd.DataFrame:
+    "Train every key of `keys` on `fold` (finished runs kept); one row per key: key, status, test_r, seconds."
+    import shutil, time
+    from moest3d.data import TRAIN_NEEDS, validate_h5
+    from moest3d.train import run_fold
+    keys = keys.split() if isinstance(keys, str) else list(keys)
+    parts = {k: run_key(k) for k in keys}
+    runs = Path(runs); name = name or Path(runs).resolve().parent.name
+    validate_h5(data, **TRAIN_NEEDS)
+    st = Path(data).stat(); stamp = {"bytes": st.st_size, "mtime": st.st_mtime}   # a run of an older file is not kept
+    rows, t0 = [], time.time()
+    for i, key in enumerate(keys, 1):
+        out = runs / f"{key}-f{fold}"
+        cfg_path, t = out / "config.json", time.time()
+        old = json.loads(cfg_path.read_text()) if (out / "metrics.csv").exists() and cfg_path.exists() else {}
+        done = old.get("status") == "done" and {k: old.get("data", {}).get(k) for k in ("bytes", "mtime")} == stamp
+        if done: cfg, status = old, "kept"
+        else:
+            if out.exists(): shutil.rmtree(out)
+            method, ablation = parts[key]
+            cfg = run_fold(data, dataset, out, method=method, ablation=ablation, fold=fold, folds=folds, validate=False,
+                           log=detail or (lambda *a, **k: None), **kwargs)
+            status = "trained"
+        rows.append(dict(key=key, status=status, test_r=cfg.get("test_r"), seconds=round(time.time() - t, 1)))
+        spent = time.time() - t0
+        left = f", about {spent / i * (len(keys) - i):.0f} s left" if i < len(keys) else ""
+        log(f"train {name} fold {fold + 1}/{folds} · run {i}/{len(keys)} {key}: {status}, r {cfg.get('test_r', float('nan')):.3f} "
+            f"in {rows[-1]['seconds']:.0f} s ({spent:.0f} s{left})")
+    return pd.DataFrame(rows)
 
 # %% ../nbs/60_figures.ipynb #81edbb86
 def figures_parser(p: argparse.ArgumentParser):
