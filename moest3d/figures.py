@@ -322,15 +322,12 @@ def train_fold(data,                 # the features H5
     for i, key in enumerate(keys, 1):
         out = runs / f"{key}-f{fold}"
         cfg_path, t = out / "config.json", time.time()
-        old = json.loads(cfg_path.read_text()) if (out / "metrics.csv").exists() and cfg_path.exists() else {}
-        done = old.get("status") == "done" and {k: old.get("data", {}).get(k) for k in ("bytes", "mtime")} == stamp
-        if done: cfg, status = old, "kept"
-        else:
-            if out.exists(): shutil.rmtree(out)
-            method, ablation = parts[key]
-            cfg = run_fold(data, dataset, out, method=method, ablation=ablation, fold=fold, folds=folds, validate=False,
-                           log=detail or (lambda *a, **k: None), **kwargs)
-            status = "trained"
+        old = json.loads(cfg_path.read_text()) if cfg_path.exists() else None
+        if old is not None and {k: old.get("data", {}).get(k) for k in ("bytes", "mtime")} != stamp: shutil.rmtree(out)
+        status = "kept" if (out / "metrics.csv").exists() else "trained"
+        method, ablation = parts[key]   # run_fold's resume returns a finished run and continues an interrupted one
+        cfg = run_fold(data, dataset, out, method=method, ablation=ablation, fold=fold, folds=folds, validate=False,
+                       resume=True, log=detail or (lambda *a, **k: None), **kwargs)
         rows.append(dict(key=key, status=status, test_r=cfg.get("test_r"), seconds=round(time.time() - t, 1)))
         spent = time.time() - t0
         left = f", about {spent / i * (len(keys) - i):.0f} s left" if i < len(keys) else ""
