@@ -12,6 +12,7 @@ import os
 import random
 import time
 from dataclasses import dataclass
+from typing import ClassVar
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from .dataset import section_table, specimen_stacks
 
 # %% auto #0
 __all__ = ['STATE_KEYS', 'TrainConfig', 'lr_factor', 'block_seed', 'dist_info', 'context_of', 'predict_moest', 'checkpoint_file',
-           'resume_state', 'train_epoch', 'validation_r', 'save_epoch', 'train_moest']
+           'resume_state', 'train_epoch', 'validation_r', 'log_epoch', 'best_weights', 'save_checkpoint', 'train_moest']
 
 # %% ../nbs/47_loop.ipynb #25f9e71e
 def _is_int(v) -> bool: return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
@@ -48,6 +49,8 @@ class TrainConfig:
     context_sections: int = 1     # adjacent sections (each side) whose spots give context when predicting
     amp: bool = True              # bf16 autocast on GPU
     baseline_max_spots: int = 300_000  # baselines fit on at most this many training spots (a seeded subsample)
+    checkpoint_s: float = 30.0    # write last.pt and the best weights after the first and the last epoch, and between at most this often (0: every epoch)
+    resume_free: ClassVar[tuple] = ("checkpoint_s",)   # settings a resumed run may change: they do not change its result
 
     def __post_init__(self): self.validate()
 
@@ -63,6 +66,7 @@ class TrainConfig:
         for k in ("lr", "grad_clip"):
             if not _is_num(getattr(self, k)) or getattr(self, k) <= 0: bad(k, "a finite number > 0")
         if not _is_num(self.weight_decay) or self.weight_decay < 0: bad("weight_decay", "a finite number ≥ 0")
+        if not _is_num(self.checkpoint_s) or self.checkpoint_s < 0: bad("checkpoint_s", "a finite number ≥ 0")
         if not _is_num(self.warmup_frac) or not 0 <= self.warmup_frac < 1: bad("warmup_frac", "in [0, 1)")
         if not _is_num(self.min_lr_frac) or not 0 <= self.min_lr_frac <= 1: bad("min_lr_frac", "in [0, 1]")
         if self.batch_mode not in ("region", "section"): bad("batch_mode", "'region' or 'section'")
@@ -249,14 +253,22 @@ def validation_r(model, inputs: SpotData, fold, tcfg: TrainConfig, dev) -> float
     return r if np.isfinite(r) else -math.inf
 
 # %% ../nbs/47_loop.ipynb #0ab1de93
-def save_epoch(out, model, opt, sched, state: dict, mcfg, rec: dict):
-    "Checkpoints and the log line of the epoch just ended (`rec`, also the last entry of `state['log']`)."
+def log_epoch(out, rec: dict):
+    "Append the line of the epoch just ended (`rec`, also the last entry of the training state's log) to `out/log.jsonl`."
+    with open(Path(out) / "log.jsonl", "a") as fh: fh.write(json.dumps(rec) + "\n")
+
+def best_weights(model, state: dict) -> dict:
+    "A copy of `model`'s weights now, with the epoch and r they were validated at: what `save_checkpoint` writes as `model.safetensors`."
+    return dict(weights={k: v.detach().clone() for k, v in model.state_dict().items()},
+                meta={"epoch": str(state["best_epoch"]), "val_r": str(state["best_r"])})
+
+def save_checkpoint(out, model, opt, sched, state: dict, mcfg, best: dict | None = None):
+    "Write `best` (`best_weights`, if given) to `out/model.safetensors` and the whole training state to `out/last.pt`."
     out = Path(out)
-    if rec["best"]: _save_safetensors(model.state_dict(), out / "model.safetensors", {"epoch": str(rec["epoch"]), "val_r": str(rec["val_r"])})
+    if best is not None: _save_safetensors(best["weights"], out / "model.safetensors", best["meta"])
     with atomic_path(out / "last.pt") as tmp:
         torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(),
                         rng=_rng_state(), state=state, config=mcfg.to_dict()), tmp)
-    with open(out / "log.jsonl", "a") as fh: fh.write(json.dumps(rec) + "\n")
 
 # %% ../nbs/47_loop.ipynb #be6fdb79
 def train_moest(fold,  # a `train.Fold`: split, norm, table and the training/validation `SpotData`
@@ -305,6 +317,7 @@ def train_moest(fold,  # a `train.Fold`: split, norm, table and the training/val
     if rank == 0:
         with atomic_path(out / "log.jsonl") as tmp: Path(tmp).write_text("".join(json.dumps(r) + "\n" for r in state["log"]))
     epochs = range(state["epoch"] + 1, n_epochs)
+    best, saved = None, -math.inf   # the best weights not yet written; when the last checkpoint was written
     bar = progress(epochs, desc=f"train {out.name}", unit="epoch") if rank == 0 else None
     for epoch in (bar if bar is not None else epochs):
         if state["bad"] >= tcfg.patience: break
@@ -314,7 +327,7 @@ def train_moest(fold,  # a `train.Fold`: split, norm, table and the training/val
         sums, n_blocks, reads = _all_reduce(sums, n_blocks, read)
         r = validation_r(model, inputs, fold, tcfg, dev)
         improved = r > state["best_r"]
-        if improved: state.update(best_r=r, best_epoch=epoch, bad=0)
+        if improved: state.update(best_r=r, best_epoch=epoch, bad=0); best = best_weights(model, state) if rank == 0 else None
         else: state["bad"] += 1
         rec = dict(epoch=epoch, loss=sums.get("total", 0) / max(1, n_blocks),
                    **{k: v / max(1, n_blocks) for k, v in sums.items() if k != "total"},
@@ -322,7 +335,10 @@ def train_moest(fold,  # a `train.Fold`: split, norm, table and the training/val
                    spots_read=reads, time_s=round(time.perf_counter() - t0, 3))
         state["log"].append(rec); state["epoch"] = epoch
         if rank == 0:
-            save_epoch(out, model, opt, sched, state, mcfg, rec)
+            log_epoch(out, rec)
+            last = epoch == n_epochs - 1 or state["bad"] >= tcfg.patience
+            if last or time.perf_counter() - saved >= tcfg.checkpoint_s:
+                save_checkpoint(out, model, opt, sched, state, mcfg, best); best, saved = None, time.perf_counter()
             if bar is not None: bar.set_postfix(loss=f"{rec['loss']:.4g}", val_r=f"{r:.3f}")
     if ddp: torch.distributed.barrier()
     if state["best_epoch"] < 0:

@@ -218,7 +218,7 @@ def _check_resume(out: Path, old: dict, cfg: dict, keys):
         a, b = old.get(k), cfg.get(k)
         if k == "train" and isinstance(a, dict) and isinstance(b, dict):
             for t in b:
-                if t in a and a[t] != b[t]: raise MoestError(f"--resume: {out} was run with a different {t} ({a[t]!r}, now {b[t]!r})")
+                if t in a and a[t] != b[t] and t not in TrainConfig.resume_free: raise MoestError(f"--resume: {out} was run with a different {t} ({a[t]!r}, now {b[t]!r})")
         elif a != b: raise MoestError(f"--resume: {out} was run with a different {k} ({a!r})")
 
 @contextlib.contextmanager
