@@ -12,13 +12,13 @@ export JUPYTER_DATA_DIR := $(CURDIR)/$(VENV)/share/jupyter
 export PYTHONDONTWRITEBYTECODE := 1
 QUIET_PIP := grep -v -e '^WARNING: Location' -e 'is ignored' || true
 
-.PHONY: install lib test test-nbs sync smoke figures lab clean bench-gpu
+.PHONY: install lib test test-nbs sync readme-check smoke figures lab clean bench-gpu
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make figures   run the pipeline on the virtual tissue and write figures/ (creates .venv)"
 	@echo "make test      sync check + nbdev_test + end-to-end smoke run (creates .venv)"
-	@echo "make lab       JupyterLab on nbs/ with this project's kernel"
+	@echo "make lab       JupyterLab on nbs/ with this project's kernel (PORT=8888 IP=localhost; IP=0.0.0.0 on a remote box)"
 	@echo "make lib       export the notebooks to moest3d/ (nbdev_export)"
 	@echo "make bench-gpu the prepared GPU benchmark (bench/gpu.sh; BENCH_ARGS='--device cpu --quick' on a CPU)"
 	@echo "make clean     remove runs/, caches and the figure stamps (keeps .venv)"
@@ -46,14 +46,21 @@ sync: lib
 test-nbs: $(STAMP)
 	@bash .ci/nbtest
 
-test: sync test-nbs smoke
+# the README's numbers are the committed figures' tables (moest3d/report.py; make figures fills them)
+readme-check: $(STAMP)
+	@$(BIN)/python -m moest3d.report README.md --figures figures --check
+
+test: sync figures-check readme-check test-nbs smoke
 	@echo "make test: all passed"
 
 bench-gpu: $(STAMP)
 	@bench/gpu.sh $(BENCH_ARGS)
 
+# make lab PORT=8890 IP=0.0.0.0   (a remote box: listen on every interface, no browser; tunnel or open the printed URL)
+PORT ?= 8888
+IP   ?= localhost
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=nbs
+	$(BIN)/jupyter lab --notebook-dir=nbs --port=$(PORT) --ip=$(IP) $(if $(filter localhost 127.0.0.1,$(IP)),,--no-browser)
 
 clean:
 	rm -rf runs .make _proc _docs .pytest_cache

@@ -120,7 +120,7 @@ FIG_NAMES   := fig1_overview fig2_expression_maps fig3_routing fig4_gfield fig5_
                $(if $(STACK_ON),fig10_stack)
 FIG_RECORDS := $(filter-out %/fig9_heterogeneity.json %/fig10_stack.json,$(FIG_NAMES:%=$(FIGDIR)/%.json))
 
-.PHONY: figures figures-all smoke print-outputs FORCE
+.PHONY: figures figures-all figures-check smoke print-outputs FORCE
 
 figures: | $(STAMP)
 	@mkdir -p $(RUN); rm -f $(PROGRESS).count; \
@@ -139,6 +139,8 @@ $(FIGDIR)/routing_dlpfc.png: bench/real.py bench/routing.py | $(STAMP)
 	@$(BIN)/python bench/routing.py runs/real-dlpfc-common --figure $@ | tee -a runs/real-dlpfc.log
 
 figures-all: $(FIGDIR)/MANIFEST.md $(REAL_FIGS)
+	@$(if $(filter figures,$(FIGDIR)),sha256sum $(FIG_SOURCES) > figures/SOURCES.sha256.tmp && mv figures/SOURCES.sha256.tmp figures/SOURCES.sha256; \
+	  $(BIN)/python -m moest3d.report README.md --figures figures)
 	@echo "figures: $(FIGDIR) is up to date (how each file was made: $(FIGDIR)/MANIFEST.md)"
 
 # ---- stamps: settings + code hash of each stage; a stamp's file changes only when its content does -------------------
@@ -165,12 +167,26 @@ WIPE_train    := $(TRAIN)
 SRC_evaluate  := $(call src_of,evaluate)
 SRC_figures   := $(call src_of,figures)
 
+# ---- what made the committed figures: figures/SOURCES.sha256 (written by make figures) holds the SHA-256 of every file
+# whose content decides them: each stage's code for this data set, the experiment notebooks and this file. make test
+# runs figures-check, which fails when the code at HEAD is not the code that made figures/ (and README's numbers).
+FIG_STAGES  := $(if $(filter virtual,$(DATASET)),simulate,prepare) extract train evaluate figures
+FIG_SOURCES  = $(sort $(foreach s,$(FIG_STAGES),$(SRC_$(s))) $(wildcard $(EXP)/*.ipynb) figures.mk)
+figures-check:
+	@test -s figures/SOURCES.sha256 || { echo "figures-check: figures/SOURCES.sha256 is missing: run make figures, commit figures/ and README.md"; exit 1; }
+	@mkdir -p runs; sha256sum $(FIG_SOURCES) > runs/SOURCES.sha256; \
+	 if cmp -s figures/SOURCES.sha256 runs/SOURCES.sha256; then \
+	   echo "figures-check: figures/ were made by the code at HEAD ($$(wc -l < runs/SOURCES.sha256) files)"; \
+	 else echo "figures-check: figures/ were not made by the code at HEAD; files changed, added or removed since:"; \
+	   diff figures/SOURCES.sha256 runs/SOURCES.sha256 | sed -n 's/^[<>] [0-9a-f]*  /  /p' | sort -u; \
+	   echo "figures-check: run make figures, then commit figures/ and README.md with the code"; exit 1; fi
+
 # Stamps are brought up to date when make reads this file (for the figure goals only), before it decides anything: so
 # a dry run (which counts the notebooks to run) sees exactly what the real run will. A changed train stamp removes
 # $(TRAIN): every run in it is stale. (A features file written again is caught by train_fold, which keeps only runs of
 # the file as it is now.)
 ARGS_keys := $(RUN_KEYS)
-NOT_FIGURE_GOALS := help install lib sync test test-nbs smoke lab clean bench-gpu
+NOT_FIGURE_GOALS := help install lib sync readme-check figures-check test test-nbs smoke lab clean bench-gpu
 define update_stamp
 $(if $(or $(SRC_$(1)),$(filter keys,$(1))),,$(error figures.mk: no source files for stage $(1) (moest3d/deps.py failed?)))
 $(shell mkdir -p $(STAMPS) && { echo '$(ARGS_$(1))'; $(if $(SRC_$(1)),cat $(SRC_$(1)) | sha256sum;) } > $(STAMPS)/$(1).tmp && \

@@ -19,9 +19,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import pandas as pd  # noqa: E402
-
-from moest3d.sweep import sweep_table  # noqa: E402
+from moest3d.evaluate import to_markdown  # noqa: E402
+from moest3d.sweep import sweep_summary, sweep_table  # noqa: E402
 
 
 def main(argv=None):
@@ -34,20 +33,11 @@ def main(argv=None):
     for d in sorted(run.glob("sweep-h*")):
         levels[float(d.name[len("sweep-h"):])] = (d / "train", d / "input.truth.h5")
     tab, routes = sweep_table(levels)
-    rt = routes.groupby("h")[["ari", "nmi", "mi_bits"]].mean()
-    show = pd.DataFrame({
-        "h": tab.h.map("{:g}".format), "method": tab.method + tab.role.map(lambda r: " (best baseline)" if r else ""),
-        "r / oracle r": tab.frac.map("{:.3f}".format),
-        "Δ vs MoEST+ (paired ± se)": [("—" if m == "moest" else f"{d:+.3f} ± {s:.3f}") for m, d, s in zip(tab.method, tab["diff"], tab.se)],
-        "folds MoEST+ ahead": [("—" if m == "moest" else f"{a}/{n}") for m, a, n in zip(tab.method, tab.ahead, tab.folds)],
-        "routing ARI": tab.h.map(rt.ari).map("{:.2f}".format), "routing NMI": tab.h.map(rt.nmi).map("{:.2f}".format),
-        "MI (bits)": tab.h.map(rt.mi_bits).map("{:.2f}".format)})
+    show = sweep_summary(tab, routes)
     print(show.to_string(index=False))
     if args.md:
         with open(args.md, "a") as f:
-            f.write(f"\n### `python bench/heterogeneity.py {args.run}`\n\n| " + " | ".join(show.columns) + " |\n|"
-                    + "---|" * len(show.columns) + "\n")
-            for r in show.itertuples(index=False): f.write("| " + " | ".join(map(str, r)) + " |\n")
+            f.write(f"\n### `python bench/heterogeneity.py {args.run}`\n\n{to_markdown(show)}\n")
 
 
 if __name__ == "__main__":

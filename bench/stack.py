@@ -18,20 +18,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from moest3d.stack import NAMES, parse_levels, stack_figure, stack_table  # noqa: E402
-
-FRACTION = {0.0: "0 (H&E only)", 0.2: "1/5", 1 / 3: "1/3", 0.5: "1/2", 1.0: "all others"}
-
+from moest3d.evaluate import to_markdown  # noqa: E402
+from moest3d.stack import parse_levels, stack_figure, stack_summary, stack_table  # noqa: E402
 
 def text_table(title: str, tab) -> str:
-    lines = [f"{title}", "| measured | method | r (mean ± sd) | Δr vs MoEST+ with context (paired ± se) | MoEST+ ahead |",
-             "|---|---|---|---|---|"]
-    for _, row in tab.iterrows():
-        d = "—" if row.method in ("moest", "section") else f"{row['diff']:+.3f} ± {row.se:.3f}"
-        a = "—" if row.method in ("moest", "section") else f"{int(row.ahead)}/{int(row.folds)}"
-        lines.append(f"| {FRACTION.get(row.fraction, f'{row.fraction:.2f}')} | {NAMES.get(row.method, row.method)} | "
-                     f"{row.r:.3f} ± {row.sd:.3f} | {d} | {a} |")
-    return "\n".join(lines)
+    "A panel's `stack_table` as markdown under its title (`stack.stack_summary`, the rows figure 10 writes too)."
+    return f"{title}\n{to_markdown(stack_summary(tab))}"
 
 
 def main(argv=None) -> int:

@@ -16,16 +16,17 @@ from .core import MoestError, atomic_path
 from .data import list_sections
 from .dataset import section_table
 from .drawing import OKABE_ITO, STYLE, TOL_MUTED, palette, save_figure, save_table
-from .evaluate import comparison_table, paired_differences
+from .evaluate import comparison_table, paired_differences, to_markdown
 from .metrics import LEVELS, nb_coverage, predicted_mean
-from .provenance import add_footer, manifest, table_note
+from .provenance import add_footer, manifest, table_note, write_record
 from .section_figures import fig_3d_expression, fig_expression_maps, fig_gfield, fig_overview, fig_routing
 from .study import ABLATION_LABELS, METHOD_LABELS, Study, display_name, read_log
 
 # %% auto #0
-__all__ = ['LOSS_SKIP', 'FIGURES', 'TABLES', 'coverage_table', 'fig_training', 'table_methods', 'table_ablations', 'fig_methods',
-           'fig_ablations', 'parse_sweep', 'fig_heterogeneity', 'fig_stack', 'draw', 'write_manifest', 'check_folds',
-           'run_key', 'train_fold', 'figures_parser', 'draw_figures', 'figures_main']
+__all__ = ['LOSS_SKIP', 'FIGURES', 'TABLES', 'FOOTERS', 'coverage_table', 'fig_training', 'table_methods', 'table_ablations',
+           'fig_methods', 'fig_ablations', 'parse_sweep', 'fig_heterogeneity', 'fig_stack', 'stack_levels',
+           'stack_protocol', 'footer', 'draw', 'save_numbers', 'write_manifest', 'check_folds', 'run_key', 'train_fold',
+           'figures_parser', 'draw_figures', 'figures_main']
 
 # %% ../nbs/60_figures.ipynb #9b3c3d67
 LOSS_SKIP = ("epoch", "lr", "time", "seconds", "step", "best")
@@ -220,21 +221,33 @@ def parse_sweep(sweep: str) -> dict:
 
 def fig_heterogeneity(study: Study, sweep: str = ""):
     "Figure 9: `sweep.sweep_table` and `sweep.sweep_figure` over level 0 (this study) and the `sweep` levels."
-    from moest3d.sweep import sweep_figure, sweep_table
+    from moest3d.sweep import sweep_figure, sweep_summary, sweep_table
     if study.truth is None: raise MoestError("fig9_heterogeneity needs the virtual tissue's truth (--truth)")
     levels = {0.0: (study.runs, study.truth)}
     for h, run in parse_sweep(sweep).items(): levels[h] = (run / "train" if (run / "train").is_dir() else run, run / "input.truth.h5")
     tab, routes = sweep_table(levels)
-    return sweep_figure(tab, routes)
+    return sweep_figure(tab, routes), sweep_summary(tab, routes)
 
 def fig_stack(study: Study, levels: str = ""):
     """Figure 10: `stack.stack_table` and `stack.stack_figure`: r against the measured fraction, from the `levels`
     ('1/2=RUN 1/3=RUN', run folders made under --protocol stack on this study's folds); fraction 0 is this study's MoEST+."""
-    from moest3d.stack import parse_levels, stack_figure, stack_table
+    from moest3d.stack import stack_figure, stack_summary, stack_table
+    title = "virtual tissue" if study.truth is not None else study.data.parent.name
+    tab = stack_table(stack_levels(levels), section=study.runs)
+    return stack_figure({title: tab}), stack_summary(tab)
+
+def stack_levels(levels: str) -> dict:
+    "{measured fraction: folder of its run folders} of figure 10's `levels` ('1/2=RUN 1/3=RUN')."
+    from moest3d.stack import parse_levels
     lv = {f: (run / "train" if (run / "train").is_dir() else run) for f, run in parse_levels(levels).items()}
     if not lv: raise MoestError("fig10_stack needs stack levels: make figures STACK=\"1/2 1/3\" (runs under --protocol stack)")
-    title = "virtual tissue" if study.truth is not None else study.data.parent.name
-    return stack_figure({title: stack_table(lv, section=study.runs)})
+    return lv
+
+def stack_protocol(study: Study, levels: str = "") -> str:
+    "Figure 10's footer: the protocol of its stack runs, then that of fraction 0 (this study's runs)."
+    from moest3d.evaluate import load_runs, protocol_line
+    runs = pd.concat([load_runs(run)[1] for run in stack_levels(levels).values()])
+    return f"{protocol_line(runs)}; fraction 0: {study.protocol.removeprefix('protocol: ')}"
 
 # %% ../nbs/60_figures.ipynb #78f603a7
 FIGURES = {
@@ -253,21 +266,38 @@ TABLES = {
     "table_methods": (table_methods, "Method comparison"),
     "table_ablations": (table_ablations, "Ablations of MoEST+"),
 }
+FOOTERS = {"fig10_stack": stack_protocol}   # figures whose runs are not (only) the study's own: their protocol line
+
+def footer(study: Study, name: str, **params) -> str:
+    "The protocol line printed under figure or table `name`: `FOOTERS[name]`, else the study's (`Study.protocol`)."
+    return FOOTERS[name](study, **params) if name in FOOTERS else study.protocol
 
 def draw(study: Study, name: str, out, command: str = "", **params) -> list[Path]:
-    "Draw the figure or table `name` into `out` (PNG, PDF; tables also CSV, MD) with its provenance record `out/name.json`."
+    """Draw the figure or table `name` into `out` (PNG, PDF; tables also CSV, MD) with its provenance record `out/name.json`
+    (`provenance.write_record`). A figure function returns its figure, or (figure, table of the numbers it plots): that
+    table is written beside it as `name.csv` and `name.md`, so the text can quote the numbers a figure shows."""
     import matplotlib.pyplot as plt
     if name not in FIGURES and name not in TABLES:
         raise MoestError(f"unknown figure {name!r}; choose from {', '.join([*FIGURES, *TABLES])}")
+    note = footer(study, name, **params)
     with plt.rc_context(STYLE):
         if name in FIGURES:
-            paths = save_figure(add_footer(FIGURES[name][0](study, **params), study.protocol), out, name)
+            fig = FIGURES[name][0](study, **params)
+            fig, data = fig if isinstance(fig, tuple) else (fig, None)
+            paths = save_figure(add_footer(fig, note), out, name)
+            if data is not None: paths += save_numbers(data, out, name, FIGURES[name][1], note)
         else:
             tab, num = TABLES[name][0](study, **params)
-            paths = save_table(tab, num, out, name, TABLES[name][1], table_note(study.protocol))
-    with atomic_path(Path(out)/f"{name}.json") as tmp_path:
-        tmp_path.write_text(json.dumps(study.record(name, paths, params, command), indent=1, default=str) + "\n")
+            paths = save_table(tab, num, out, name, TABLES[name][1], table_note(note))
+    write_record(Path(out)/f"{name}.json", study.record(name, paths, params, command))
     return paths
+
+def save_numbers(tab: pd.DataFrame, out, name: str, title: str, note: str) -> list[Path]:
+    "Write the numbers a figure plots (`tab`, already as strings) to `out/name.csv` and `out/name.md` (title, table, `note`)."
+    out = Path(out)
+    with atomic_path(out/f"{name}.csv") as tmp_path: tab.to_csv(tmp_path, index=False)
+    with atomic_path(out/f"{name}.md") as tmp_path: tmp_path.write_text(f"# {title[0].upper()}{title[1:]}\n\n{to_markdown(tab)}\n\n{note}\n")
+    return [out/f"{name}.csv", out/f"{name}.md"]
 
 # %% ../nbs/60_figures.ipynb #fba52187
 def write_manifest(out) -> Path:

@@ -14,7 +14,8 @@ from . import __version__
 from .core import atomic_path, sha256_file
 
 # %% auto #0
-__all__ = ['git_commit', 'digest', 'provenance', 'add_footer', 'table_note', 'record_lines', 'manifest']
+__all__ = ['RECORD_SAME', 'git_commit', 'digest', 'provenance', 'write_record', 'add_footer', 'table_note', 'record_lines',
+           'manifest']
 
 # %% ../nbs/58_provenance.ipynb #7e20c49c
 def git_commit(cwd=".") -> str:
@@ -42,6 +43,19 @@ def provenance(name: str, outputs, params: dict, command: str, data=(), runs=())
                 runs_sha256=digest(runs), n_run_files=sum(Path(p).exists() for p in runs),
                 git_commit=git_commit(), date=_dt.datetime.now().astimezone().isoformat(timespec="seconds"),
                 moest3d=__version__)
+
+# %% ../nbs/58_provenance.ipynb #cb7a343c
+RECORD_SAME = ("name", "outputs", "outputs_sha256", "command", "parameters")   # what must match for an old record to stay
+
+def write_record(path, rec: dict) -> bool:
+    "Write `rec` with the SHA-256 of its outputs (files beside `path`) to `path`, unless the record there has the same `RECORD_SAME`; returns whether it wrote."
+    path = Path(path)
+    rec = {**rec, "outputs_sha256": {o: sha256_file(path.parent / o) for o in rec["outputs"]}}
+    try: old = json.loads(path.read_text())
+    except (OSError, ValueError): old = None
+    if isinstance(old, dict) and all(old.get(k) == rec[k] for k in RECORD_SAME): return False
+    with atomic_path(path) as tmp_path: tmp_path.write_text(json.dumps(rec, indent=1, default=str) + "\n")
+    return True
 
 # %% ../nbs/58_provenance.ipynb #cf3b755f
 def add_footer(fig, protocol: str):

@@ -14,7 +14,7 @@ from .core import MoestError
 from .evaluate import load_runs, paired_differences
 
 # %% auto #0
-__all__ = ['STACK_KEYS', 'NAMES', 'parse_levels', 'stack_table', 'stack_figure']
+__all__ = ['STACK_KEYS', 'NAMES', 'FRACTION', 'parse_levels', 'stack_table', 'stack_summary', 'stack_figure']
 
 # %% ../nbs/62_stack.ipynb #d0a0fbf8
 STACK_KEYS = ("moest", "interp+image", "interp", "moest-no_measured")
@@ -56,6 +56,18 @@ def stack_table(levels: dict, section=None) -> pd.DataFrame:
                              diff=np.nan if ref else pdiff.loc[m, "diff"], se=np.nan if ref else pdiff.loc[m, "se"],
                              ahead=np.nan if ref else int((per[m] < per["moest"]).sum()), folds=len(per)))
     return pd.DataFrame(rows)
+
+# %% ../nbs/62_stack.ipynb #f56c5994
+FRACTION = {0.0: "0 (H&E only)", 0.2: "1/5", 1 / 3: "1/3", 0.5: "1/2", 1.0: "all others"}
+
+def stack_summary(tab: pd.DataFrame) -> pd.DataFrame:
+    "`stack_table`'s numbers as strings: measured · method, r (mean ± sd), paired Δr to MoEST+ with context ± se, folds MoEST+ ahead."
+    ref = tab.method.isin(["moest", "section"])
+    return pd.DataFrame({
+        "measured · method": [f"{FRACTION.get(f, f'{f:.2f}')} · {NAMES.get(m, m)}" for f, m in zip(tab.fraction, tab.method)],
+        "r (mean ± sd)": [f"{r:.3f} ± {sd:.3f}" for r, sd in zip(tab.r, tab.sd)],
+        "Δr vs MoEST+ with context (paired ± se)": ["—" if o else f"{d:+.3f} ± {e:.3f}" for o, d, e in zip(ref, tab["diff"], tab.se)],
+        "MoEST+ ahead": ["—" if o else f"{int(a)}/{int(n)}" for o, a, n in zip(ref, tab.ahead, tab.folds)]})
 
 # %% ../nbs/62_stack.ipynb #458dca23
 def stack_figure(tables: dict):

@@ -17,7 +17,7 @@ from .metrics import routing_agreement
 from .study import display_name
 
 # %% auto #0
-__all__ = ['COORD_BASELINES', 'SWEEP_KEYS', 'level_values', 'routing_scores', 'sweep_table', 'sweep_figure']
+__all__ = ['COORD_BASELINES', 'SWEEP_KEYS', 'level_values', 'routing_scores', 'sweep_table', 'sweep_summary', 'sweep_figure']
 
 # %% ../nbs/61_sweep.ipynb #30bfeea3
 COORD_BASELINES = ("mlp-pos", "ridge-pos")
@@ -63,6 +63,20 @@ def sweep_table(levels: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
                              ahead=int((d < 0).sum()), folds=len(d)))
         routes.append(routing_scores(train_dir, truth).assign(h=float(h)))
     return pd.DataFrame(rows), pd.concat(routes, ignore_index=True)
+
+# %% ../nbs/61_sweep.ipynb #9d5c482b
+def sweep_summary(tab: pd.DataFrame, routes: pd.DataFrame) -> pd.DataFrame:
+    "`sweep_table`'s numbers as strings: level · method, r / oracle r, paired Δ to MoEST+ ± se, folds MoEST+ ahead, and the level's routing ARI, NMI and mutual information."
+    rt = routes.groupby("h")[[c for c in ("ari", "nmi", "mi_bits") if c in routes]].mean()
+    moest = tab.method == "moest"
+    out = pd.DataFrame({
+        "level · method": [f"{h:g} · {display_name(m)}" + (" (best baseline)" if r else "") for h, m, r in zip(tab.h, tab.method, tab.role)],
+        "r / oracle r": tab.frac.map("{:.3f}".format),
+        "Δ vs MoEST+ (paired ± se)": ["—" if o else f"{d:+.3f} ± {e:.3f}" for o, d, e in zip(moest, tab["diff"], tab.se)],
+        "folds MoEST+ ahead": ["—" if o else f"{a}/{n}" for o, a, n in zip(moest, tab.ahead, tab.folds)]})
+    for c, name in (("ari", "routing ARI"), ("nmi", "routing NMI"), ("mi_bits", "MI (bits)")):
+        if c in rt: out[name] = tab.h.map(rt[c]).map("{:.2f}".format).values
+    return out
 
 # %% ../nbs/61_sweep.ipynb #26c8d932
 def sweep_figure(tab: pd.DataFrame, routes: pd.DataFrame):
