@@ -12,7 +12,7 @@ export JUPYTER_DATA_DIR := $(CURDIR)/$(VENV)/share/jupyter
 export PYTHONDONTWRITEBYTECODE := 1
 QUIET_PIP := grep -v -e '^WARNING: Location' -e 'is ignored' || true
 
-.PHONY: install lib test test-nbs sync smoke figures lab clean bench-gpu
+.PHONY: install scverse lib test test-nbs sync smoke figures lab clean bench-gpu
 .DEFAULT_GOAL := help
 
 help:
@@ -24,6 +24,7 @@ help:
 	@echo "make clean     remove runs/, caches and the figure stamps (keeps .venv)"
 
 install: $(STAMP)
+scverse: $(SCVERSE)
 $(STAMP): setup.py settings.ini
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "installing moest3d and its pinned stack into $(VENV) (first time: a few minutes)"
@@ -31,6 +32,16 @@ $(STAMP): setup.py settings.ini
 	@$(BIN)/python -m pip install -q -e '.[dev]' 2>&1 | $(QUIET_PIP)
 	@$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "moest3d (.venv)" >/dev/null
 	@$(BIN)/python -c "import moest3d, torch, timm, nbdev; print('moest3d', moest3d.__version__, '| torch', torch.__version__, '| nbdev', nbdev.__version__)"
+	@touch $@
+
+# the optional scverse extra (spatialdata, spatialdata-io, squidpy; settings.ini scverse_requirements): make test covers
+# the SpatialData/HEST readers and writers with it. Not in .[dev], so make figures does not install it. .ci/install-extra
+# adds only the packages missing here and changes none that is installed (a plain pip install would downgrade python-dateutil)
+SCVERSE := $(VENV)/.scverse
+$(SCVERSE): $(STAMP) settings.ini .ci/install-extra
+	@echo "installing the scverse extra into $(VENV) (first time: about a minute)"
+	@$(BIN)/python .ci/install-extra scverse 2>&1 | $(QUIET_PIP)
+	@$(BIN)/python -c "import spatialdata, spatialdata_io, squidpy" 2>/dev/null
 	@touch $@
 
 lib: $(STAMP)
@@ -43,7 +54,7 @@ sync: lib
 	  git status --short -- moest3d; exit 1; fi
 	@echo "sync check: moest3d/ matches the notebooks"
 
-test-nbs: $(STAMP)
+test-nbs: $(STAMP) $(SCVERSE)
 	@bash .ci/nbtest
 
 test: sync test-nbs smoke
