@@ -12,13 +12,14 @@ export JUPYTER_DATA_DIR := $(CURDIR)/$(VENV)/share/jupyter
 export PYTHONDONTWRITEBYTECODE := 1
 QUIET_PIP := grep -v -e '^WARNING: Location' -e 'is ignored' || true
 
-.PHONY: install lib test test-nbs sync readme-check smoke figures lab clean bench-gpu
+.PHONY: install scverse lib test test-nbs sync readme-check smoke figures lab clean bench-gpu
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make figures   run the pipeline on the virtual tissue and write figures/ (creates .venv)"
 	@echo "make test      sync check + nbdev_test + end-to-end smoke run (creates .venv)"
 	@echo "make lab       JupyterLab on nbs/ with this project's kernel (PORT=8888 IP=localhost; IP=0.0.0.0 on a remote box)"
+	@echo "make scverse   the optional SpatialData / squidpy extra (make test installs it)"
 	@echo "make lib       export the notebooks to moest3d/ (nbdev_export)"
 	@echo "make bench-gpu the prepared GPU benchmark (bench/gpu.sh; BENCH_ARGS='--device cpu --quick' on a CPU)"
 	@echo "make clean     remove runs/, caches and the figure stamps (keeps .venv)"
@@ -33,6 +34,17 @@ $(STAMP): setup.py settings.ini
 	@$(BIN)/python -c "import moest3d, torch, timm, nbdev; print('moest3d', moest3d.__version__, '| torch', torch.__version__, '| nbdev', nbdev.__version__)"
 	@touch $@
 
+# the optional scverse extra (spatialdata, spatialdata-io, squidpy; settings.ini scverse_requirements): make test covers
+# the SpatialData/HEST readers and writers with it. Not in .[dev], so make figures does not install it. .ci/install-extra
+# adds only the packages missing here and changes none that is installed (a plain pip install would downgrade python-dateutil)
+SCVERSE := $(VENV)/.scverse
+scverse: $(SCVERSE)
+$(SCVERSE): $(STAMP) settings.ini .ci/install-extra
+	@echo "installing the scverse extra into $(VENV) (first time: about a minute)"
+	@$(BIN)/python .ci/install-extra scverse 2>&1 | $(QUIET_PIP)
+	@$(BIN)/python -c "import spatialdata, spatialdata_io, squidpy" 2>/dev/null
+	@touch $@
+
 lib: $(STAMP)
 	@env -u IN_TEST $(BIN)/nbdev_export
 
@@ -43,7 +55,7 @@ sync: lib
 	  git status --short -- moest3d; exit 1; fi
 	@echo "sync check: moest3d/ matches the notebooks"
 
-test-nbs: $(STAMP)
+test-nbs: $(STAMP) $(SCVERSE)
 	@bash .ci/nbtest
 
 # the README's numbers are the committed figures' tables (moest3d/report.py; make figures fills them)

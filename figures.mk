@@ -186,7 +186,7 @@ figures-check:
 # $(TRAIN): every run in it is stale. (A features file written again is caught by train_fold, which keeps only runs of
 # the file as it is now.)
 ARGS_keys := $(RUN_KEYS)
-NOT_FIGURE_GOALS := help install lib sync readme-check figures-check test test-nbs smoke lab clean bench-gpu
+NOT_FIGURE_GOALS := help install scverse lib sync readme-check figures-check test test-nbs smoke lab clean bench-gpu
 define update_stamp
 $(if $(or $(SRC_$(1)),$(filter keys,$(1))),,$(error figures.mk: no source files for stage $(1) (moest3d/deps.py failed?)))
 $(shell mkdir -p $(STAMPS) && { echo '$(ARGS_$(1))'; $(if $(SRC_$(1)),cat $(SRC_$(1)) | sha256sum;) } > $(STAMPS)/$(1).tmp && \
