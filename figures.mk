@@ -139,7 +139,7 @@ $(FIGDIR)/routing_dlpfc.png: bench/real.py bench/routing.py | $(STAMP)
 	@$(BIN)/python bench/routing.py runs/real-dlpfc-common --figure $@ | tee -a runs/real-dlpfc.log
 
 figures-all: $(FIGDIR)/MANIFEST.md $(REAL_FIGS)
-	@$(if $(filter figures,$(FIGDIR)),sha256sum $(FIG_SOURCES) > figures/SOURCES.sha256.tmp && mv figures/SOURCES.sha256.tmp figures/SOURCES.sha256; \
+	@$(if $(filter figures,$(FIGDIR)),$(fig_sources) > figures/SOURCES.sha256.tmp && mv figures/SOURCES.sha256.tmp figures/SOURCES.sha256; \
 	  $(BIN)/python -m moest3d.report README.md --figures figures)
 	@echo "figures: $(FIGDIR) is up to date (how each file was made: $(FIGDIR)/MANIFEST.md)"
 
@@ -167,14 +167,19 @@ WIPE_train    := $(TRAIN)
 SRC_evaluate  := $(call src_of,evaluate)
 SRC_figures   := $(call src_of,figures)
 
-# ---- what made the committed figures: figures/SOURCES.sha256 (written by make figures) holds the SHA-256 of every file
-# whose content decides them: each stage's code for this data set, the experiment notebooks and this file. make test
-# runs figures-check, which fails when the code at HEAD is not the code that made figures/ (and README's numbers).
-FIG_STAGES  := $(if $(filter virtual,$(DATASET)),simulate,prepare) extract train evaluate figures
-FIG_SOURCES  = $(sort $(foreach s,$(FIG_STAGES),$(SRC_$(s))) $(wildcard $(EXP)/*.ipynb) figures.mk)
+# ---- what made the committed figures: figures/SOURCES.sha256 (written by make figures) holds the SHA-256 of everything
+# that decides them: each stage's code for this data set, the experiment notebooks, and this file's settings (the line
+# `figures.mk:settings`, a hash of FIG_SETTINGS' names and values, so an edit elsewhere in this file does not count).
+# make test runs figures-check, which fails when the code at HEAD is not the code that made figures/ (and README's numbers).
+FIG_STAGES   := $(if $(filter virtual,$(DATASET)),simulate,prepare) extract train evaluate figures
+FIG_SOURCES   = $(sort $(foreach s,$(FIG_STAGES),$(SRC_$(s))) $(wildcard $(EXP)/*.ipynb))
+FIG_SETTINGS := DATASET ENCODER WEIGHTS RAW DEVICE SEED N_GENES PRESET FOLDS EPOCHS MIN_STEPS BATCH_SPOTS HETEROGENEITY \
+                METHODS ABLATIONS SWEEP SWEEP_METHODS SWEEP_ABLATIONS STACK STACK_METHODS STACK_ABLATIONS
+fig_sources   = { sha256sum $(FIG_SOURCES); printf '%s  figures.mk:settings\n' \
+                  "$$(echo '$(foreach v,$(FIG_SETTINGS),$(v)=$(strip $($(v))))' | sha256sum | cut -d' ' -f1)"; }
 figures-check:
 	@test -s figures/SOURCES.sha256 || { echo "figures-check: figures/SOURCES.sha256 is missing: run make figures, commit figures/ and README.md"; exit 1; }
-	@mkdir -p runs; sha256sum $(FIG_SOURCES) > runs/SOURCES.sha256; \
+	@mkdir -p runs; $(fig_sources) > runs/SOURCES.sha256; \
 	 if cmp -s figures/SOURCES.sha256 runs/SOURCES.sha256; then \
 	   echo "figures-check: figures/ were made by the code at HEAD ($$(wc -l < runs/SOURCES.sha256) files)"; \
 	 else echo "figures-check: figures/ were not made by the code at HEAD; files changed, added or removed since:"; \
