@@ -42,6 +42,23 @@ METHODS = ("moest", "moest-original", "mlp", "ridge", "knn", "mlp-pos", "ridge-p
 SPLIT_DATASET = {"st": "st", "her2st": "her2st", "anndata": "st", "misar": "misar", "openst": "openst", "virtual": "virtual"}
 
 
+def prepare_features(raw, dataset, out, register_mode="common", seed=0, sim=()):
+    "prepare (or simulate: raw 'virtual', demo preset with the SimConfig settings `sim`) -> register -> extract morpho into `out`; skips what exists. Returns (features H5, truth H5 or None)."
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    inp, feats = out / "input.h5", out / "features.h5"
+    virtual = str(raw) == "virtual"
+    if not inp.exists():
+        if virtual: write_virtual_tissue(inp, "demo", seed, **parse_set(list(sim), SimConfig))
+        else: prepare(dataset, Path(raw), inp)
+    reg = out / "registered.h5"
+    if register_mode != "none" and not reg.exists():
+        q = register(inp, reg, common=register_mode == "common")
+        print(q.round(3).to_string(index=False))
+    if not feats.exists(): extract(reg if register_mode != "none" else inp, feats, encoder="morpho")
+    return feats, (truth_path(inp) if virtual else None)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("raw", help="the raw data (a `moest3d prepare --raw` path)")
@@ -65,18 +82,8 @@ def main(argv=None):
     if args.sim and not virtual: p.error("--sim applies to the virtual tissue only")
     if virtual: args.dataset, args.register = "virtual", "none"   # the virtual tissue is simulated in one frame
     out = Path(args.out or (f"runs/bench-virtual-demo" if virtual else f"runs/real-{raw.stem}-{args.register}"))
-    out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    inp, feats = out / "input.h5", out / "features.h5"
-    if not inp.exists():
-        if virtual: write_virtual_tissue(inp, "demo", args.seed, **parse_set(args.sim, SimConfig))
-        else: prepare(args.dataset, raw, inp)
-    truth = truth_path(inp) if virtual else None
-    reg = out / "registered.h5"
-    if args.register != "none" and not reg.exists():
-        q = register(inp, reg, common=args.register == "common")
-        print(q.round(3).to_string(index=False))
-    if not feats.exists(): extract(reg if args.register != "none" else inp, feats, encoder="morpho")
+    feats, truth = prepare_features(args.raw, args.dataset, out, args.register, args.seed, args.sim)
     split_ds = SPLIT_DATASET.get(args.dataset, args.dataset)
     n_folds = make_split(section_table(feats, split_ds), split_ds, 0, args.folds, protocol=args.protocol, measured=args.measured).folds
     runs = [(m, None) for m in args.methods] + [("moest", a) for a in args.ablations]

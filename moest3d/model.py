@@ -19,10 +19,10 @@ from .graph import knn_graph
 from .measured import MEASURED_KS, mctx_width
 
 # %% auto #0
-__all__ = ['ROUTER_INPUTS', 'DISPATCHES', 'ORIGINAL', 'ABLATIONS', 'DISPATCH', 'MoESTConfig', 'FourierEncoding', 'mlp',
-           'PositionEncoder', 'FeatureMasker', 'RouterOut', 'expert_usage', 'Router', 'dispatch_sort', 'dispatch_bmm',
-           'dispatch_loop', 'auto_dispatch', 'dispatch_auto', 'Experts', 'context_coords', 'KNNContext', 'MoESTPlus',
-           'toy_inputs']
+__all__ = ['ROUTER_INPUTS', 'DISPATCHES', 'ORIGINAL', 'ABLATIONS', 'DISPATCH', 'DENSE_MATCHES', 'MoESTConfig', 'FourierEncoding',
+           'mlp', 'PositionEncoder', 'FeatureMasker', 'RouterOut', 'expert_usage', 'Router', 'dispatch_sort',
+           'dispatch_bmm', 'dispatch_loop', 'auto_dispatch', 'dispatch_auto', 'Experts', 'context_coords', 'KNNContext',
+           'MoESTPlus', 'toy_inputs', 'dense_match', 'model_cost']
 
 # %% ../nbs/40_model.ipynb #44a4e4b4
 ROUTER_INPUTS = ("hidden+morph", "morph", "hidden+sobel_mean", "hidden")
@@ -55,6 +55,7 @@ class MoESTConfig:
     moe: bool = True              # False: one expert, no routing (ablation)
     n_experts: int = 8
     top_k: int = 2
+    expert_mult: int = 4          # each expert is d_model → expert_mult·d_model → d_model (`dense_match` sizes dense models by it)
     router_input: str = "hidden+morph"
     router_noise: float = 1.0     # std of the Gaussian noise added to router logits in training
     morph_hidden: int = 32        # size of the encoded morphology descriptor fed to the router
@@ -99,7 +100,7 @@ class MoESTConfig:
         if self.dispatch not in DISPATCHES: bad(f"dispatch must be one of {DISPATCHES}, got {self.dispatch!r}")
         if not 1 <= self.top_k <= self.n_experts: bad(f"top_k={self.top_k} must be between 1 and n_experts={self.n_experts}")
         if not 0 <= self.msm_ratio < 1: bad(f"msm_ratio must be in [0, 1), got {self.msm_ratio}")
-        for f in ("feat_dim", "n_genes", "d_model", "n_fourier"):
+        for f in ("feat_dim", "n_genes", "d_model", "n_fourier", "expert_mult"):
             if getattr(self, f) < 1: bad(f"{f} must be positive, got {getattr(self, f)}")
         if not self.measured_k or min(self.measured_k) < 1: bad(f"measured_k must be positive integers, got {self.measured_k}")
         if self.d_model % self.context_heads: bad(f"d_model={self.d_model} must be divisible by context_heads={self.context_heads}")
@@ -135,7 +136,7 @@ class MoESTConfig:
 # softplus(output) × ℓ, a scalar mean-Sobel router input, 4 experts, top-1, 20 % of the raw feature entries zeroed,
 # the gradient loss on truly random spot pairs, no context, no target-space term
 ORIGINAL = dict(d_model=256, dropout=0.1, fourier=True, n_fourier=64, fourier_scale=6.0, z_scale=1.0, t_scale=1.0,
-                pool_k=[], context=False, measured=False, moe=True, n_experts=4, top_k=1, router_input="hidden+sobel_mean", router_noise=1.0,
+                pool_k=[], context=False, measured=False, moe=True, n_experts=4, top_k=1, expert_mult=4, router_input="hidden+sobel_mean", router_noise=1.0,
                 msm_ratio=0.2, msm_mode="entries", nb_mean="softplus", head="proportions", w_nb=1.0, w_lib=0.1, w_grad=0.1, w_expr_grad=0.1,
                 w_msm=0.5, w_balance=0.01, w_zloss=0.001, w_mse=0.0, grad_mode="random_pairs", grad_beta=5.0, grad_k=6)
 # each ablation switches off one part of MoEST+
@@ -368,7 +369,7 @@ class MoESTPlus(nn.Module):
         self.morph_enc = mlp(c.morph_dim, c.morph_hidden, c.morph_hidden) if uses_morph else None
         d_router = {"hidden+morph": d + c.morph_hidden, "morph": c.morph_hidden, "hidden+sobel_mean": d + 1, "hidden": d}[c.router_input]
         self.router = Router(d_router, c.experts, c.k, c.router_noise if c.moe else 0.0)
-        self.experts = Experts(d, c.experts, 4, c.dropout, c.dispatch)
+        self.experts = Experts(d, c.experts, c.expert_mult, c.dropout, c.dispatch)
         self.gene_head = nn.Linear(d, c.n_genes)
         self.reg_head = nn.Linear(d, c.n_genes) if c.head == "regression" else None
         self.log_theta = nn.Parameter(torch.full((c.n_genes,), 2.0))
@@ -456,3 +457,23 @@ def toy_inputs(n: int = 64, cfg: MoESTConfig | None = None, seed: int = 0) -> di
         nk = len(cfg.measured_k)
         out["mctx"] = torch.cat([torch.rand(n, nk * (cfg.n_genes + 1), generator=g), torch.ones(n, 1)], 1)
     return out
+
+# %% ../nbs/40_model.ipynb #f6a59d37
+DENSE_MATCHES = ("flops", "params")
+
+def dense_match(cfg: MoESTConfig, match: str = "flops") -> dict:
+    "`MoESTConfig` overrides for the dense model matching `cfg`'s MoE in active FLOPs per spot (`'flops'`) or expert parameters (`'params'`)."
+    if match not in DENSE_MATCHES: raise MoestError(f"dense_match: match must be one of {DENSE_MATCHES}, got {match!r}")
+    if not cfg.moe: raise MoestError("dense_match: the config has no mixture of experts to match (moe=False)")
+    return dict(moe=False, expert_mult=cfg.expert_mult * (cfg.top_k if match == "flops" else cfg.n_experts))
+
+# %% ../nbs/40_model.ipynb #f0888346
+def model_cost(cfg: MoESTConfig, n: int = 256, seed: int = 0) -> dict:
+    "Parameters (all, and of the experts) and matmul FLOPs per spot of one eval forward pass of `MoESTPlus(cfg)` on `n` toy spots."
+    from torch.utils.flop_counter import FlopCounterMode
+    model = MoESTPlus(MoESTConfig.from_dict({**cfg.to_dict(), "dispatch": "sort"})).eval()
+    inp = toy_inputs(n, model.cfg, seed)
+    with torch.no_grad(), FlopCounterMode(display=False) as fc: model(**inp)
+    return dict(params=sum(p.numel() for p in model.parameters()),
+                expert_params=sum(p.numel() for p in model.experts.parameters()),
+                flops_per_spot=fc.get_total_flops() / n)
