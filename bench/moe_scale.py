@@ -231,7 +231,8 @@ def main(argv=None):
             + (f" --spots {args.spots}" if args.spots else "") + (" --variants " + " ".join(args.variants) if args.variants != list(VARIANTS) else "")
             + f"`: {name}, {runs.fold.nunique()} folds" + (f", {n_spots:,} spots" if n_spots else "")
             + f"; r = per-gene Pearson within each held-out section; Δ = paired per-fold difference to MoEST+ (mean ± se);"
-            f" inner-val r = the validation section's r at the kept epoch; {time.time() - t0:.0f} s on {platform.machine()} ({os.cpu_count()} cores, {args.device})")
+            f" inner-val r = the validation section's r at the kept epoch; training {runs.seconds.sum():.0f} s in all (the runs' own clocks;"
+            f" this call {time.time() - t0:.0f} s) on {platform.machine()} ({os.cpu_count()} cores, {args.device})")
     print(head); print(tab.to_string(index=False))
     if args.md:
         with open(args.md, "a") as f: f.write(f"\n### {head}\n\n{to_markdown(tab)}\n")

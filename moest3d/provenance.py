@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -48,12 +49,16 @@ def provenance(name: str, outputs, params: dict, command: str, data=(), runs=())
 RECORD_SAME = ("name", "outputs", "outputs_sha256", "command", "parameters")   # what must match for an old record to stay
 
 def write_record(path, rec: dict) -> bool:
-    "Write `rec` with the SHA-256 of its outputs (files beside `path`) to `path`, unless the record there has the same `RECORD_SAME`; returns whether it wrote."
+    """Write `rec` with the SHA-256 of its outputs (files beside `path`) to `path`, unless the record there has the same
+    `RECORD_SAME`; returns whether it wrote. A record kept is touched: make compares its time with the inputs' (after a
+    fresh clone the record is older than the runs that remade the figure), so an untouched one would rerun it every time."""
     path = Path(path)
     rec = {**rec, "outputs_sha256": {o: sha256_file(path.parent / o) for o in rec["outputs"]}}
     try: old = json.loads(path.read_text())
     except (OSError, ValueError): old = None
-    if isinstance(old, dict) and all(old.get(k) == rec[k] for k in RECORD_SAME): return False
+    if isinstance(old, dict) and all(old.get(k) == rec[k] for k in RECORD_SAME):
+        os.utime(path)
+        return False
     with atomic_path(path) as tmp_path: tmp_path.write_text(json.dumps(rec, indent=1, default=str) + "\n")
     return True
 
