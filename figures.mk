@@ -124,7 +124,7 @@ FIG_RECORDS := $(filter-out %/fig9_heterogeneity.json %/fig10_stack.json,$(FIG_N
 
 figures: | $(STAMP)
 	@mkdir -p $(RUN); rm -f $(PROGRESS).count; \
-	 n=$$($(MAKE) -n -s --no-print-directory -f $(firstword $(MAKEFILE_LIST)) figures-all 2>/dev/null | grep 'ci/papermill' | sort -u | wc -l); \
+	 n=$$($(MAKE) -n -s --no-print-directory -f $(firstword $(MAKEFILE_LIST)) figures-all 2>/dev/null | { grep 'ci/papermill' || true; } | sort -u | wc -l); \
 	 echo "$$n $$(date +%s)" > $(PROGRESS); \
 	 if [ "$$n" -gt 0 ]; then echo "figures: $$n notebooks to run, $(JOBS) at a time -> $(FIGDIR)"; fi
 	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) -j$(JOBS) figures-all
