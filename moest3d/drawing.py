@@ -14,8 +14,8 @@ from .core import atomic_path
 from .evaluate import to_markdown
 
 # %% auto #0
-__all__ = ['OKABE_ITO', 'TOL_MUTED', 'STYLE', 'palette', 'spot_spacing', 'spot_diameter', 'patch_mosaic', 'draw_spots',
-           'save_figure', 'render_table', 'save_table']
+__all__ = ['OKABE_ITO', 'TOL_MUTED', 'STYLE', 'palette', 'bundled_fonts_first', 'spot_spacing', 'spot_diameter', 'patch_mosaic',
+           'draw_spots', 'save_figure', 'render_table', 'save_table']
 
 # %% ../nbs/56_drawing.ipynb #33b63ab2
 # colour-blind-safe palettes: Okabe & Ito (2008) for a few classes, Paul Tol's "muted" for experts
@@ -31,6 +31,19 @@ def palette(n: int) -> list:
     if n <= len(TOL_MUTED): return list(TOL_MUTED[:n])
     import matplotlib.pyplot as plt
     return [plt.get_cmap("tab20")(i % 20) for i in range(n)]
+
+# %% ../nbs/56_drawing.ipynb #fdfd8143
+def bundled_fonts_first() -> str:
+    "Make matplotlib choose its own bundled fonts over system copies of the same family; returns the DejaVu Sans file it now uses."
+    import matplotlib
+    from matplotlib import font_manager as fm
+    data = str(Path(matplotlib.get_data_path()))
+    known = {f.fname for f in fm.fontManager.ttflist}
+    for f in sorted((Path(data) / "fonts" / "ttf").glob("*.ttf")):
+        if str(f) not in known: fm.fontManager.addfont(str(f))
+    fm.fontManager.ttflist.sort(key=lambda f: not f.fname.startswith(data))   # stable: the order within each group stays
+    fm.fontManager._findfont_cached.cache_clear()
+    return fm.findfont("DejaVu Sans")
 
 # %% ../nbs/56_drawing.ipynb #08b75b39
 def spot_spacing(xy) -> float:

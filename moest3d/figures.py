@@ -15,7 +15,7 @@ import pandas as pd
 from .core import MoestError, atomic_path
 from .data import list_sections
 from .dataset import section_table
-from .drawing import OKABE_ITO, STYLE, TOL_MUTED, palette, save_figure, save_table
+from .drawing import OKABE_ITO, STYLE, TOL_MUTED, bundled_fonts_first, palette, save_figure, save_table
 from .evaluate import comparison_table, paired_differences, to_markdown
 from .metrics import LEVELS, nb_coverage, predicted_mean
 from .provenance import add_footer, manifest, table_note, write_record
@@ -280,6 +280,7 @@ def draw(study: Study, name: str, out, command: str = "", **params) -> list[Path
     if name not in FIGURES and name not in TABLES:
         raise MoestError(f"unknown figure {name!r}; choose from {', '.join([*FIGURES, *TABLES])}")
     note = footer(study, name, **params)
+    bundled_fonts_first()   # the same PDF bytes on every machine (`drawing.bundled_fonts_first`)
     with plt.rc_context(STYLE):
         if name in FIGURES:
             fig = FIGURES[name][0](study, **params)
