@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 # papermill looks up the "python3" kernel here first, so notebooks run in this project's environment
 export JUPYTER_DATA_DIR := $(CURDIR)/$(VENV)/share/jupyter
 export PYTHONDONTWRITEBYTECODE := 1
-# uv unpacks the same packages as pip in a quarter of the time (.ci/install hands it pip's indexes and constraints);
+# uv installs the same packages as pip in about half the time (.ci/install hands it pip's indexes and constraints);
 # make install INSTALLER=pip installs with pip alone
 INSTALLER ?= uv
 QUIET_PIP := grep -v -e '^WARNING: Location' -e 'is ignored' || true

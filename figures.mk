@@ -122,9 +122,12 @@ FIG_RECORDS := $(filter-out %/fig9_heterogeneity.json %/fig10_stack.json,$(FIG_N
 
 .PHONY: figures figures-all figures-check smoke print-outputs FORCE
 
+# how many notebooks a make of figures-all would run (a dry run; $(1): extra make arguments). A sweep level's sub-makes
+# both print its simulate and extract: counted once
+count_runs = $(MAKE) -n -s --no-print-directory -f $(firstword $(MAKEFILE_LIST)) $(1) figures-all 2>/dev/null | { grep 'ci/papermill' || true; } | sort -u | wc -l
 figures: | $(STAMP)
 	@mkdir -p $(RUN); rm -f $(PROGRESS).count; \
-	 n=$$($(MAKE) -n -s --no-print-directory -f $(firstword $(MAKEFILE_LIST)) figures-all 2>/dev/null | { grep 'ci/papermill' || true; } | sort -u | wc -l); \
+	 n=$$($(call count_runs)); \
 	 echo "$$n $$(date +%s)" > $(PROGRESS); \
 	 if [ "$$n" -gt 0 ]; then echo "figures: $$n notebooks to run, $(JOBS) at a time -> $(FIGDIR)"; fi
 	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) -j$(JOBS) figures-all
@@ -299,7 +302,7 @@ smoke: | $(STAMP)
 	 p=0; f=0; for x in $$($(SMOKE_MAKE) print-outputs); do \
 	   if [ -s "$$x" ]; then p=$$((p + 1)); else f=$$((f + 1)); echo "smoke: missing or empty: $$x"; fi; done; \
 	 if [ $$rc -ne 0 ]; then f=$$((f + 1)); echo "smoke: make failed (exit $$rc); end of runs/smoke.log:"; tail -n 30 runs/smoke.log; fi; \
-	 again=$$($(SMOKE_MAKE) -n -s figures-all 2>/dev/null | grep -c 'ci/papermill' || true); \
+	 again=$$($(call count_runs,QUICK=1)); \
 	 if [ $$rc -eq 0 ] && [ "$$again" -eq 0 ]; then p=$$((p + 1)); else f=$$((f + 1)); echo "smoke: a second make would run $$again notebooks again (it must do nothing)"; fi; \
 	 echo "$$p $$f" > runs/smoke.counts; \
 	 echo "smoke: $$p checks passed, $$f failed in $$(( $$(date +%s) - t0 )) s"; [ $$f -eq 0 ]

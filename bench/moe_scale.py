@@ -75,7 +75,7 @@ def expert_load(pred_file) -> tuple[np.ndarray, float]:
 def run_all(feats, split_ds, out, variants, folds, seed, device, truth, max_memory_gb) -> pd.DataFrame:
     "Train every variant on every fold (finished runs are kept) and return one row per run."
     n_folds = make_split(section_table(feats, split_ds), split_ds, 0, folds).folds
-    rows, metrics = [], []
+    rows, costs = [], {}
     for v in variants:
         for k in range(n_folds):
             d = out / "train" / f"{v}-f{k}"
@@ -85,10 +85,10 @@ def run_all(feats, split_ds, out, variants, folds, seed, device, truth, max_memo
                          overrides=VARIANTS[v] or None, device=device, max_memory_gb=max_memory_gb, log=lambda *a: None)
             cfg = json.loads((d / "config.json").read_text())
             m = pd.read_csv(d / "metrics.csv").assign(method=lambda x: np.where(x.method == "oracle", "oracle", v))
-            metrics.append(m)
             mcfg = MoESTConfig.from_dict(cfg["model"])
-            cost = model_cost(mcfg)
-            load, ent = expert_load(d / "predictions.h5") if mcfg.moe else (np.ones(1), float("nan"))
+            if v not in costs: costs[v] = model_cost(mcfg)   # the same for every fold of a variant
+            cost = costs[v]
+            load, ent = expert_load(d / "predictions.h5") if mcfg.moe else (np.full(1, np.nan), float("nan"))
             r = fold_values(m).query("method == @v and gene_set == 'selected' and metric == 'pearson'").value.mean()
             rows.append(dict(variant=v, fold=k, test_r=r, val_r=cfg.get("best_val_r"), params=cost["params"],
                              expert_params=cost["expert_params"], mflops_per_spot=cost["flops_per_spot"] / 1e6,
@@ -96,24 +96,28 @@ def run_all(feats, split_ds, out, variants, folds, seed, device, truth, max_memo
                              max_load=float(load.max()), load=" ".join(f"{x:.2f}" for x in load)))
             print(f"{v:>14s} fold {k}: test r {r:.4f}, val r {rows[-1]['val_r']:.4f}, {cfg['seconds']} s"
                   + (f", load entropy {ent:.2f}" if mcfg.moe else ""), flush=True)
-    fv = fold_values(pd.concat(metrics, ignore_index=True))
-    fv = fv.groupby(["method", "fold", "gene_set", "metric"], sort=False).value.mean().reset_index()
-    return pd.DataFrame(rows), fv
+    return pd.DataFrame(rows)
 
 
-def summary(runs: pd.DataFrame, fv: pd.DataFrame, name: str) -> pd.DataFrame:
-    "One row per variant: mean ± sd of r over folds, its paired difference to MoEST+ (± se), the same for inner-validation r, cost, load."
-    pdiff = paired_differences(fv, "moest").set_index("method")
-    val = runs.pivot(index="fold", columns="variant", values="val_r")
-    test = runs.pivot(index="fold", columns="variant", values="test_r")
+def paired(runs: pd.DataFrame, col: str = "test_r") -> pd.DataFrame:
+    "`evaluate.paired_differences` to MoEST+ of one per-fold column of the runs table, per data set: index (data, variant), columns diff, sd, se, n_folds."
     out = []
-    for v, g in runs.groupby("variant", sort=False):
-        dv = val[v] - val["moest"]
-        se = lambda x: x.std(ddof=1) / np.sqrt(len(x)) if len(x) > 1 else float("nan")  # noqa: E731
-        out.append(dict(data=name, variant=v, r=f"{g.test_r.mean():.3f} ± {g.test_r.std(ddof=1):.3f}",
-                        dr=("—" if v == "moest" else f"{pdiff.loc[v, 'diff']:+.3f} ± {pdiff.loc[v, 'se']:.3f}"),
+    for n, g in runs.groupby("data", sort=False):
+        fv = g.rename(columns={"variant": "method", col: "value"}).assign(gene_set="selected", metric="pearson")
+        out.append(paired_differences(fv, "moest").assign(data=n))
+    return pd.concat(out).rename(columns={"method": "variant"}).set_index(["data", "variant"])
+
+
+def summary(runs: pd.DataFrame) -> pd.DataFrame:
+    "One row per data set and variant: mean ± sd of r over folds, its paired difference to MoEST+ (± se), the same for inner-validation r, cost, load."
+    dr, dval = paired(runs, "test_r"), paired(runs, "val_r")
+    out = []
+    for (n, v), g in runs.groupby(["data", "variant"], sort=False):
+        test = runs[runs.data == n].pivot(index="fold", columns="variant", values="test_r")
+        out.append(dict(data=n, variant=v, r=f"{g.test_r.mean():.3f} ± {g.test_r.std(ddof=1):.3f}",
+                        dr=("—" if v == "moest" else f"{dr.loc[(n, v), 'diff']:+.3f} ± {dr.loc[(n, v), 'se']:.3f}"),
                         ahead=("—" if v == "moest" else f"{int((test['moest'] > test[v]).sum())}/{len(g)}"),
-                        dval=("—" if v == "moest" else f"{dv.mean():+.3f} ± {se(dv):.3f}"),
+                        dval=("—" if v == "moest" else f"{dval.loc[(n, v), 'diff']:+.3f} ± {dval.loc[(n, v), 'se']:.3f}"),
                         params=f"{g.params.iloc[0] / 1e6:.2f} M", expert_params=f"{g.expert_params.iloc[0] / 1e6:.2f} M",
                         mflops=f"{g.mflops_per_spot.iloc[0]:.2f}", seconds=f"{g.seconds.mean():.0f}",
                         entropy=("—" if np.isnan(g.load_entropy).all() else f"{g.load_entropy.mean():.2f}"),
@@ -126,14 +130,8 @@ def summary(runs: pd.DataFrame, fv: pd.DataFrame, name: str) -> pd.DataFrame:
 
 def across(runs: pd.DataFrame) -> pd.DataFrame:
     "Per variant: the paired inner-validation difference to MoEST+ in each data set, and their mean with each data set weighted equally (what chooses the default)."
-    rows = []
-    for v in [v for v in VARIANTS if v in set(runs.variant)]:
-        row = dict(variant=v)
-        for n, g in runs.groupby("data", sort=False):
-            val = g.pivot(index="fold", columns="variant", values="val_r")
-            row[n] = (val[v] - val["moest"]).mean() if v in val else np.nan
-        rows.append(row)
-    t = pd.DataFrame(rows).set_index("variant")
+    t = paired(runs, "val_r")["diff"].unstack("data")
+    t = t.reindex([v for v in VARIANTS if v in t.index])[list(dict.fromkeys(runs.data))]
     t["mean over data sets"] = t.mean(1, skipna=False)
     return t
 
@@ -150,15 +148,13 @@ def figure(csvs, path):
     rel = lambda v, c: cost.loc[v, c] / cost.loc["moest", c]  # noqa: E731
     fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.4), gridspec_kw=dict(width_ratios=[1.5, 1]))
     w = 0.8 / max(1, len(variants))
-    labelled = set()
+    labelled, dr = set(), paired(runs, "test_r")
     for i, n in enumerate(names):
-        r = runs[runs.data == n].pivot(index="fold", columns="variant", values="test_r")
-        here = [v for v in variants if v in r]   # each data set's bars centred on its own tick
+        here = [v for v in variants if (n, v) in dr.index]   # each data set's bars centred on its own tick
         for j, v in enumerate(here):
-            d = (r[v] - r["moest"]).dropna()
             lab = None if v in labelled else f"{v} ({rel(v, 'mflops_per_spot'):.2f}× FLOPs, {rel(v, 'expert_params'):.2f}× expert params)"
             labelled.add(v)
-            a.bar(i + (j - (len(here) - 1) / 2) * w, d.mean(), w, yerr=d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else 0,
+            a.bar(i + (j - (len(here) - 1) / 2) * w, dr.loc[(n, v), "diff"], w, yerr=np.nan_to_num(dr.loc[(n, v), "se"]),
                   capsize=3, color=f"C{variants.index(v)}", label=lab)
     a.axhline(0, color="k", lw=0.8)
     a.set_xticks(range(len(names)), [f"{n}\n({runs[runs.data == n].fold.nunique()} folds)" for n in names])
@@ -222,11 +218,12 @@ def main(argv=None):
     t0 = time.time()
     feats, truth = prepare_features(raw, "virtual" if virtual else args.dataset, out, "none" if virtual else "common", args.seed, sim)
     split_ds = SPLIT_DATASET.get("virtual" if virtual else args.dataset, args.dataset)
-    runs, fv = run_all(feats, split_ds, out, args.variants, args.folds, args.seed, args.device, truth, args.max_memory_gb)
+    runs = run_all(feats, split_ds, out, args.variants, args.folds, args.seed, args.device, truth, args.max_memory_gb)
     runs.insert(0, "data", name)
     runs.to_csv(out / "moe_scale.csv", index=False)
-    tab = summary(runs, fv, name)
-    n_spots = int(section_table(feats).n_spots.sum()) if "n_spots" in section_table(feats) else None
+    tab = summary(runs)
+    sections = section_table(feats)
+    n_spots = int(sections.n_spots.sum()) if "n_spots" in sections else None
     head = (f"`python bench/moe_scale.py {raw}" + (f" --dataset {args.dataset}" if args.dataset != "st" and not virtual else "")
             + (f" --spots {args.spots}" if args.spots else "") + (" --variants " + " ".join(args.variants) if args.variants != list(VARIANTS) else "")
             + f"`: {name}, {runs.fold.nunique()} folds" + (f", {n_spots:,} spots" if n_spots else "")

@@ -5,6 +5,7 @@
 # %% ../nbs/56_drawing.ipynb #eecb4da3
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +34,9 @@ def palette(n: int) -> list:
     return [plt.get_cmap("tab20")(i % 20) for i in range(n)]
 
 # %% ../nbs/56_drawing.ipynb #fdfd8143
+@functools.cache
 def bundled_fonts_first() -> str:
-    "Make matplotlib choose its own bundled fonts over system copies of the same family; returns the DejaVu Sans file it now uses."
+    "Make matplotlib choose its own bundled fonts over system copies of the same family, once per process; returns the DejaVu Sans file it now uses."
     import matplotlib
     from matplotlib import font_manager as fm
     data = str(Path(matplotlib.get_data_path()))
